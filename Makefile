@@ -1,0 +1,39 @@
+# Delivery Portal: `make run` to use it, `make test` to check it.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
+PORT ?= 8000
+export PORT
+
+.PHONY: run test bench loadtest venv migrate demo clean
+
+$(STAMP): requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+venv: $(STAMP)
+
+migrate: venv
+	mkdir -p var/celery/broker var/celery/processed
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py load_demo
+
+# Web server, Celery worker and beat together; Ctrl-C stops all three.
+run: demo
+	DEBUG=$${DEBUG:-true} SECURE_COOKIES=$${SECURE_COOKIES:-false} $(VENV)/bin/honcho start -f Procfile
+
+test: venv
+	mkdir -p var/celery/broker var/celery/processed
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: venv
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py bench
+
+clean:
+	rm -rf $(VENV) var

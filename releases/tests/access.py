@@ -1,0 +1,7 @@
+"""See sla/tests/access.py for what this module declares."""
+
+WRITE_ACCESS = {}
+
+
+def kwargs(objects):
+    return {"releases:detail": {"version": objects["release"].version}}

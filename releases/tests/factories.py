@@ -1,0 +1,21 @@
+from datetime import timedelta
+
+import factory
+from django.utils import timezone
+
+from releases.models import Release
+
+
+class ReleaseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Release
+        skip_postgeneration_save = True
+
+    version = factory.Sequence(lambda n: f"v1.{n}.0")
+    product = "portal"
+    target_date = factory.LazyFunction(lambda: (timezone.now() + timedelta(days=10)).date())
+
+    @factory.post_generation
+    def services(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.services.set(extracted)

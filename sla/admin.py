@@ -1,0 +1,28 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import MaintenanceWindow, Service, Team
+
+
+@admin.register(Team)
+class TeamAdmin(SimpleHistoryAdmin):
+    list_display = ("name", "slug", "email")
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+    filter_horizontal = ("members",)
+
+
+@admin.register(Service)
+class ServiceAdmin(SimpleHistoryAdmin):
+    list_display = ("name", "slug", "tier", "sla_target", "team", "p99_threshold_ms", "freeze_active")
+    list_filter = ("tier", "freeze_active", "team")
+    search_fields = ("name", "slug")
+    list_select_related = ("team",)
+    prepopulated_fields = {"slug": ("name",)}
+
+
+@admin.register(MaintenanceWindow)
+class MaintenanceWindowAdmin(SimpleHistoryAdmin):
+    list_display = ("service", "starts_at", "ends_at", "reason")
+    list_select_related = ("service",)
+    date_hierarchy = "starts_at"
