@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import MaintenanceWindow, Service, Team
+from .models import Freeze, ImpactWindow, MaintenanceWindow, Service, Team
 
 
 @admin.register(Team)
@@ -26,3 +26,17 @@ class MaintenanceWindowAdmin(SimpleHistoryAdmin):
     list_display = ("service", "starts_at", "ends_at", "reason")
     list_select_related = ("service",)
     date_hierarchy = "starts_at"
+
+
+@admin.register(ImpactWindow)
+class ImpactWindowAdmin(admin.ModelAdmin):
+    list_display = ("source_ref", "service", "started_at", "ended_at", "counts_against_sla")
+    list_select_related = ("service",)
+    list_filter = ("counts_against_sla",)
+
+
+@admin.register(Freeze)
+class FreezeAdmin(SimpleHistoryAdmin):
+    list_display = ("service", "cause", "started_at", "ended_at", "started_by", "ended_by")
+    list_select_related = ("service", "started_by", "ended_by")
+    list_filter = ("cause",)

@@ -80,3 +80,60 @@ class MaintenanceWindow(models.Model):
     def clean(self):
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
             raise ValidationError({"ends_at": "The window must end after it starts."})
+
+
+class ImpactWindow(models.Model):
+    """Customer impact on one service, as the error budget counts it.
+
+    Written by whatever knows about impact (the incidents app, through
+    sla.services.impact_window_sync), so that the budget needs one aggregate query over one
+    table and `sla` depends on no other app.
+    """
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="impact_windows")
+    source_ref = models.CharField(max_length=50, help_text="What caused it, e.g. INC-2026-0042.")
+    title = models.CharField(max_length=200, blank=True)
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True, help_text="Empty while the impact goes on.")
+    counts_against_sla = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["started_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["service", "source_ref"], name="impact_window_unique_source"),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=models.F("started_at")), name="impact_ends_after_start"
+            ),
+        ]
+        indexes = [models.Index(fields=["service", "started_at", "ended_at"], name="impact_service_idx")]
+
+    def __str__(self):
+        return f"{self.source_ref} on {self.service}"
+
+
+class Freeze(models.Model):
+    """A deploy freeze of one service: started by the budget recompute or by a manager."""
+
+    class Cause(models.TextChoices):
+        BUDGET = "budget", "Error budget"
+        MANUAL = "manual", "Imposed by hand"
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="freezes")
+    cause = models.CharField(max_length=20, choices=Cause.choices)
+    reason = models.TextField()
+    started_at = models.DateTimeField()
+    started_by = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    end_reason = models.TextField(blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            # At most one open freeze per service.
+            models.UniqueConstraint(fields=["service"], condition=Q(ended_at__isnull=True), name="one_open_freeze_per_service")
+        ]
+
+    def __str__(self):
+        return f"{self.service} frozen since {self.started_at:%Y-%m-%d %H:%M}"
