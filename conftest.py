@@ -120,9 +120,44 @@ def requires_redis():
         pytest.skip("needs Redis: set CELERY_BROKER_URL=redis://... to a running server (CI does)")
 
 
+def start_worker(broker_url: str):
+    """Start a real `celery worker` process on the test database and `broker_url`.
+
+    Returns the process once the worker answers a ping; the caller terminates it.
+    """
+    from delivery_portal.celery import app
+
+    db = settings.DATABASES["default"]
+    database_url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    env = {**os.environ, "DATABASE_URL": database_url, "CELERY_BROKER_URL": broker_url, "CONN_MAX_AGE": "0"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "delivery_portal", "worker", "-P", "solo", "-l", "warning",
+         "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"test-{os.getpid()}-{time.time_ns()}@%h"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    # Wait until the worker answers a ping, so tests never race its start-up.
+    deadline = time.monotonic() + 60
+    with app.connection_for_write(broker_url) as conn:
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                pytest.fail("celery worker exited at start:\n" + (proc.stdout.read() if proc.stdout else ""))
+            if app.control.ping(timeout=0.5, connection=conn):
+                return proc
+    proc.kill()
+    pytest.fail("celery worker did not answer a ping within 60 s")
+
+
+def stop_worker(proc):
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
 @pytest.fixture
 def celery_worker(requires_postgres, requires_redis, transactional_db, settings):
-    """A real `celery worker` process on the test database, consuming from Redis.
+    """A real worker over the configured Redis, on the test database.
 
     Tests using it publish for real (OUTBOX_PUBLISH_ON_COMMIT on). The queue is purged
     first so that only this test's work is consumed.
@@ -130,32 +165,11 @@ def celery_worker(requires_postgres, requires_redis, transactional_db, settings)
     from delivery_portal.celery import app
 
     settings.OUTBOX_PUBLISH_ON_COMMIT = True
-    db = settings.DATABASES["default"]
-    database_url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    env = {**os.environ, "DATABASE_URL": database_url, "CELERY_BROKER_URL": settings.CELERY_BROKER_URL, "CONN_MAX_AGE": "0"}
     with app.connection_for_write() as conn:
         conn.default_channel.queue_purge("celery")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "delivery_portal", "worker", "-P", "solo", "-l", "warning",
-         "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"test-{os.getpid()}@%h"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
-    # Wait until the worker answers a ping, so tests never race its start-up.
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail("celery worker exited at start:\n" + (proc.stdout.read() if proc.stdout else ""))
-        if app.control.ping(timeout=0.5):
-            break
-    else:
-        proc.kill()
-        pytest.fail("celery worker did not answer a ping within 60 s")
+    proc = start_worker(settings.CELERY_BROKER_URL)
     yield proc
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    stop_worker(proc)
 
 
 def wait_for(predicate, timeout=30.0, interval=0.2):
