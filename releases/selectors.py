@@ -116,3 +116,18 @@ def release_list(*, product=None):
 
 def releases_between(start, end):
     return Release.objects.filter(target_date__gte=start, target_date__lte=end).order_by("target_date", "version")
+
+
+def release_deployments(release: Release):
+    return release.deployments.select_related("service").order_by("created_at", "id")
+
+
+def release_notes(release: Release) -> str:
+    from .notes import release_notes_markdown
+
+    release = release_detail_queryset().get(pk=release.pk)
+    return release_notes_markdown(release, rollout=rollout_summary(release), deployments=release_deployments(release))
+
+
+def late_scope_changes(release: Release):
+    return release.scope_changes.filter(late=True).select_related("by")
