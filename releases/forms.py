@@ -51,6 +51,13 @@ class RolloutForm(forms.ModelForm):
         help_texts = {"strategy": "Leave empty to follow the recommendation.",
                       "rollback_plan": "Leave empty for the strategy's standard plan."}
 
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("window_start"), data.get("window_end")
+        if start and end and end <= start:
+            self.add_error("window_end", "The window must end after it starts.")
+        return data
+
 
 def evidence_form_class(criterion: str):
     """A form with one field per payload field of `criterion` (the contract's table)."""
