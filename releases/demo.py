@@ -14,6 +14,17 @@ from . import services
 from .models import Release
 
 
+GOOD_V240 = {
+    "bugs": {"open_p1": 0, "open_p2": 0},
+    "performance": {"p99_ms": 340, "target_ms": 500},
+    "security_scan": {"critical": 0, "high": 0},
+    "load_test": {"peak_multiple": 2.2},
+    "uat_signoff": {"signed_off_by": "Dana (Product)", "signed_off_at": "2024-01-03T09:00:00+00:00"},
+    "documentation": {"pending_pages": 0},
+    "runbook": {"reviewed": True, "reviewed_at": "2024-01-02T11:00:00+00:00"},
+}
+
+
 def _at(day, hour=10):
     return datetime(2024, 1, day, hour, 0, tzinfo=UTC)
 
@@ -27,6 +38,8 @@ def load(users):
         previous = services.release_create(version="v2.4.0", target_date=date(2024, 1, 4), services=[portal], by=manager)
         services.scope_item_add(release=previous, kind="feature", by=manager, at=_at(2, 9),
                                 data={"title": "Saved searches", "ticket": "PORT-61", "status": "done"})
+        for criterion, payload in GOOD_V240.items():
+            services.evidence_record(release=previous, criterion=criterion, payload=payload, by=manager, at=_at(3))
         for item in previous.comms_items.all():
             services.comms_item_set_done(item=item, done=True, by=manager, at=datetime.combine(item.due_date, datetime.min.time(), tzinfo=UTC))
     if Release.objects.filter(version="v2.5.0").exists():

@@ -163,10 +163,13 @@ MISSING = {
     DOCS: "Documentation status missing: no documentation review recorded",
     RUNBOOK: "Runbook review missing: no runbook review recorded",
 }
+RISK_NAMES = {
+    BUGS: "P1/P2 bugs", PERFORMANCE: "performance", SECURITY: "security scan", LOAD: "load testing",
+    UAT: "UAT sign-off", DOCS: "documentation", RUNBOOK: "runbook review",
+}
 # What a WARN asks for before T-0.
 CONDITIONS = {
     DOCS: "Complete documentation review before T-0",
-    PERFORMANCE: "Confirm performance benchmarks before T-0",
 }
 # Rough days to put a failing criterion right, for the recommended delay of a NO-GO.
 FIX_DAYS = {BUGS: 5, PERFORMANCE: 5, SECURITY: 5, LOAD: 3, UAT: 3, DOCS: 1, RUNBOOK: 1}
@@ -365,7 +368,7 @@ def decide(results: list[CriterionResult], *, target: date | None = None) -> Dec
         conditions = [CONDITIONS.get(r.criterion, f"Resolve: {r.detail} before T-0") for r in warning]
         return Decision("CONDITIONAL GO", conditions)
     level = "High" if any(r.criterion in HIGH_RISK for r in failing) else "Medium"
-    names = ", ".join(CRITERION_LABELS[r.criterion].lower() for r in failing)
+    names = ", ".join(RISK_NAMES[r.criterion] for r in failing)
     risk = f"Risk assessment: {level} ({_plural(len(failing), 'exit criterion')} failing: {names})".replace(
         "criterions", "criteria"
     )
