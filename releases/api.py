@@ -1,5 +1,5 @@
 from drf_spectacular.utils import OpenApiTypes, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -25,6 +25,7 @@ class ReleaseViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.
     lookup_field = "version"
     lookup_value_regex = "[^/]+"
     write_roles = (roles.DELIVERY_MANAGER,)
+    http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
         return selectors.release_detail_queryset().order_by("-target_date", "-id")
@@ -42,6 +43,20 @@ class ReleaseViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.
         self.perform_create(serializer)
         release = self.get_queryset().get(pk=serializer.instance.pk)
         return Response(self.get_serializer(release).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=OpenApiTypes.OBJECT, responses={200: ReleaseSerializer})
+    def partial_update(self, request, *args, **kwargs):
+        """Move the target date: {"target_date"}; open checklist items move with it."""
+        release = self.get_object()
+        field = serializers.DateField()
+        if "target_date" not in request.data:
+            raise ValidationError({"target_date": ["This field is required."]})
+        try:
+            target = field.run_validation(request.data["target_date"])
+        except ValidationError as exc:
+            raise ValidationError({"target_date": exc.detail}) from exc
+        services.release_set_target_date(release=release, target_date=target, by=request.user)
+        return Response(self.get_serializer(self.get_queryset().get(pk=release.pk)).data)
 
     @extend_schema(request=OpenApiTypes.OBJECT, responses={201: EvidenceSerializer})
     @action(detail=True, methods=["post"])

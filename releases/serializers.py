@@ -71,7 +71,3 @@ class EvidenceSerializer(PortalModelSerializer):
     class Meta:
         model = Evidence
         fields = ["id", "criterion", "payload", "recorded_by", "recorded_at"]
-
-
-class ScopeItemSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=["feature", "bug_fix", "dependency"])

@@ -200,3 +200,29 @@ def test_release_create_rejects_bad_version(users):
     with pytest.raises(ValidationError):
         services.release_create(version="two", target_date=date(2024, 1, 1))
     assert not Release.objects.exists()
+
+
+def test_moving_the_target_date_moves_open_checklist_items(sample_release, users):
+    t7 = CommsItem.objects.get(release=sample_release, kind="t_minus_7")
+    services.comms_item_set_done(item=t7, done=True, by=users["manager"])
+    services.release_set_target_date(release=sample_release, target_date=date(2024, 1, 29), by=users["manager"])
+    due = dict(CommsItem.objects.filter(release=sample_release).values_list("kind", "due_date"))
+    assert due == {"t_minus_7": date(2024, 1, 16), "t_minus_1": date(2024, 1, 26), "t_0": date(2024, 1, 29),
+                   "t_plus_1": date(2024, 1, 30)}  # T-7 was done: it stays
+
+
+def test_admin_pages(client_for, sample_release):
+    client = client_for("admin")
+    for path in ("release", "feature", "bugfix", "dependency", "scopechange", "evidence", "commsitem", "rolloutplan"):
+        assert client.get(f"/admin/releases/{path}/").status_code == 200, path
+    assert client.get(f"/admin/releases/release/{sample_release.pk}/change/").status_code == 200
+
+
+def test_patch_moves_the_target_date(api_for, sample_release):
+    api = api_for("manager")
+    r = api.patch("/api/v1/releases/v2.5.0/", {"target_date": "2024-01-29"}, format="json")
+    assert r.status_code == 200 and r.json()["target_date"] == "2024-01-29"
+    assert {c["kind"]: c["due_date"] for c in r.json()["comms"]}["t_minus_1"] == "2024-01-26"
+    assert api.patch("/api/v1/releases/v2.5.0/", {"target_date": "x"}, format="json").status_code == 400
+    assert api.patch("/api/v1/releases/v2.5.0/", {}, format="json").status_code == 400
+    assert api_for("cab1").patch("/api/v1/releases/v2.5.0/", {"target_date": "2024-01-29"}, format="json").status_code == 403
