@@ -74,8 +74,17 @@ class ReleaseViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["get"])
     def readiness(self, request, version=None):
-        """Every exit criterion with PASS/WARN/FAIL, the recommendation, its conditions and the rollout."""
-        return Response(selectors.release_readiness(self.get_object()))
+        """Every exit criterion with PASS/WARN/FAIL, the recommendation, its conditions and the rollout.
+
+        `?at=<timestamp>` asks as of that moment (evidence recorded later does not count).
+        """
+        at = None
+        if request.query_params.get("at"):
+            try:
+                at = serializers.DateTimeField().run_validation(request.query_params["at"])
+            except ValidationError as exc:
+                raise ValidationError({"at": exc.detail}) from exc
+        return Response(selectors.release_readiness(self.get_object(), at=at))
 
     @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["post"])

@@ -400,3 +400,17 @@ def format_report(readiness: dict) -> str:
     lines.append(f"- Rollback plan: {readiness['rollback_plan']}")
     lines.append(f"- Monitoring period: {readiness['monitoring_hours']} hours post-deploy")
     return "\n".join(lines)
+
+
+def evidence_summary(payload: dict) -> str:
+    """One line for people: "p99 ms: 320 · target ms: 500"; timestamps as "2024-01-23 15:00"."""
+    parts = []
+    for name, value in payload.items():
+        if isinstance(value, bool):
+            value = "yes" if value else "no"
+        elif isinstance(value, float) and value == int(value):
+            value = int(value)
+        elif isinstance(value, str) and len(value) >= 16 and value[4:5] == "-" and value[10:11] == "T":
+            value = value[:16].replace("T", " ")
+        parts.append(f"{name.replace('_', ' ')}: {value}")
+    return " · ".join(parts)

@@ -90,7 +90,8 @@ def release_create(request):
 
 def _detail_context(request, release, *, scope_forms=None):
     results, decision, evidence = selectors.release_evaluation(release)
-    criteria = [{"result": r, "evidence": evidence.get(r.criterion), "label": domain.CRITERION_LABELS[r.criterion]}
+    criteria = [{"result": r, "evidence": evidence.get(r.criterion), "label": domain.CRITERION_LABELS[r.criterion],
+                 "evidence_text": domain.evidence_summary(evidence[r.criterion].payload) if r.criterion in evidence else ""}
                 for r in results]
     return {
         "release": release,
@@ -226,6 +227,7 @@ def evidence_record(request, version):
     evidence = selectors.newest_evidence(release)
     for entry in forms:
         entry["current"] = evidence.get(entry["criterion"])
+        entry["current_text"] = domain.evidence_summary(entry["current"].payload) if entry["current"] else ""
     return render(request, "releases/evidence.html",
                   {"release": release, "forms": forms, "can_plan": _can_plan(request.user)})
 

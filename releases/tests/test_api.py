@@ -226,3 +226,11 @@ def test_patch_moves_the_target_date(api_for, sample_release):
     assert api.patch("/api/v1/releases/v2.5.0/", {"target_date": "x"}, format="json").status_code == 400
     assert api.patch("/api/v1/releases/v2.5.0/", {}, format="json").status_code == 400
     assert api_for("cab1").patch("/api/v1/releases/v2.5.0/", {"target_date": "2024-01-29"}, format="json").status_code == 403
+
+
+def test_readiness_at_a_moment(api_for, sample_release):
+    api = api_for("viewer")
+    assert api.get("/api/v1/releases/v2.5.0/readiness/?at=2024-01-09T00:00:00%2B00:00").json()["recommendation"] == "NO-GO"
+    assert api.get("/api/v1/releases/v2.5.0/readiness/?at=2024-01-11T00:00:00%2B00:00").json()["recommendation"] == (
+        "CONDITIONAL GO")
+    assert api.get("/api/v1/releases/v2.5.0/readiness/?at=nope").status_code == 400

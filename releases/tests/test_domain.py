@@ -206,3 +206,11 @@ def test_payload_validation():
     _, errors = domain.validate_payload("runbook", {"reviewed": "yes", "reviewed_at": "2024-01-23T10:00:00Z"})
     assert errors == {"reviewed": ["Must be true or false."]}
     assert "criterion" in domain.validate_payload("vibes", {})[1]
+
+
+def test_evidence_summary():
+    assert domain.evidence_summary({"p99_ms": 320, "target_ms": 500}) == "p99 ms: 320 · target ms: 500"
+    assert domain.evidence_summary({"peak_multiple": 2.0}) == "peak multiple: 2"
+    assert domain.evidence_summary({"reviewed": True, "reviewed_at": "2024-01-22T15:00:00+00:00"}) == (
+        "reviewed: yes · reviewed at: 2024-01-22 15:00"
+    )
