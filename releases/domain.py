@@ -297,8 +297,9 @@ def _bugs(payload, scope_p1, scope_p2):
     p2 = scope_p2 + (payload or {}).get("open_p2", 0)
     total = p1 + p2
     if payload is None:
-        extra = f" ({total} open in scope)" if total else ""
-        return CriterionResult(BUGS, "FAIL", MISSING[BUGS] + extra)
+        if total:
+            return CriterionResult(BUGS, "FAIL", f"Bug status unknown: no bug report recorded ({total} open P1/P2 in scope)")
+        return CriterionResult(BUGS, "FAIL", MISSING[BUGS])
     if total == 0:
         return CriterionResult(BUGS, "PASS", "All P1/P2 bugs resolved (0 open)")
     parts = []

@@ -54,7 +54,7 @@ def test_manager_plans_a_release_and_the_verdict_moves(page, live_server, users,
     form.locator("#id_bug_fix-priority").select_option("P2")
     form.get_by_role("button", name="Add bug fix").click()
     expect(page.locator("#scope")).to_contain_text("Slow search")
-    expect(page.locator("[data-criterion=bugs]")).to_contain_text("1 open in scope")
+    expect(page.locator("[data-criterion=bugs]")).to_contain_text("1 open P1/P2 in scope")
 
     # the bug fix gets resolved, edited in place
     page.locator("#scope").get_by_role("row", name="Slow search").get_by_role("link", name="Edit").click()

@@ -214,3 +214,8 @@ def test_evidence_summary():
     assert domain.evidence_summary({"reviewed": True, "reviewed_at": "2024-01-22T15:00:00+00:00"}) == (
         "reviewed: yes · reviewed at: 2024-01-22 15:00"
     )
+
+
+def test_bugs_missing_evidence_mentions_open_scope_bugs():
+    r = result("bugs", None, scope_open_p1=1)
+    assert (r.status, r.detail) == ("FAIL", "Bug status unknown: no bug report recorded (1 open P1/P2 in scope)")
