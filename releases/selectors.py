@@ -1,12 +1,133 @@
-"""Reads of the releases app for pages, the API and other apps."""
+"""Reads of the releases app for pages, the API, the script and other apps."""
 
-from .models import Release
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from delivery_portal.strategy_guide import STRATEGIES, recommend_for_release
+
+from . import domain
+from .models import BugFix, CommsItem, Dependency, Evidence, Release, RolloutPlan
+
+
+def release_detail_queryset():
+    return Release.objects.select_related("created_by", "rollout_plan").prefetch_related(
+        "services", "features", "bug_fixes", "dependencies",
+        Prefetch("comms_items", queryset=CommsItem.objects.select_related("owner", "done_by")),
+    )
+
+
+def newest_evidence(release: Release, *, at=None) -> dict[str, Evidence]:
+    """criterion -> the newest Evidence recorded at or before `at` (default now)."""
+    at = at or timezone.now()
+    newest = {}
+    rows = Evidence.objects.filter(release=release, recorded_at__lte=at).select_related("recorded_by")
+    for evidence in rows.order_by("criterion", "-recorded_at", "-id"):
+        newest.setdefault(evidence.criterion, evidence)
+    return newest
+
+
+def scope_open_bugs(release: Release) -> tuple[int, int]:
+    """(open P1, open P2) bug fixes in the release's scope (not yet resolved)."""
+    open_fixes = BugFix.objects.filter(release=release, priority__in=["P1", "P2"]).exclude(status=BugFix.Status.RESOLVED)
+    priorities = list(open_fixes.values_list("priority", flat=True))
+    return priorities.count("P1"), priorities.count("P2")
+
+
+def rollout_summary(release: Release) -> dict:
+    """The strategy (chosen or recommended), its rollback plan and the monitoring period."""
+    plan = RolloutPlan.objects.filter(release=release).first()
+    has_migrations = Dependency.objects.filter(release=release, kind=Dependency.Kind.DB_MIGRATION).exists()
+    critical = release.services.filter(tier="critical").exists()
+    recommendation = recommend_for_release(
+        release_type=release.release_type, has_db_migrations=has_migrations, critical=critical
+    )
+    chosen = (plan.strategy if plan else "") or recommendation.strategy
+    info = STRATEGIES[chosen]
+    if chosen == recommendation.strategy:
+        text = f"{info.label} (recommended for this release size)"
+    else:
+        text = f"{info.label} (chosen; {recommendation.label} recommended for this release size)"
+    return {
+        "strategy_key": chosen,
+        "recommended_key": recommendation.strategy,
+        "recommendation_reasons": recommendation.reasons,
+        "strategy": text,
+        "rollback_plan": (plan.rollback_plan if plan else "") or info.rollback_plan,
+        "monitoring_hours": plan.monitoring_hours if plan else 24,
+        "window_start": plan.window_start if plan else None,
+        "window_end": plan.window_end if plan else None,
+    }
+
+
+def release_evaluation(release: Release, *, at=None) -> tuple[list[domain.CriterionResult], domain.Decision, dict]:
+    """(criteria results, decision, newest evidence by criterion) at `at`."""
+    evidence = newest_evidence(release, at=at)
+    p1, p2 = scope_open_bugs(release)
+    results = domain.evaluate_criteria(
+        {criterion: e.payload for criterion, e in evidence.items()}, scope_open_p1=p1, scope_open_p2=p2
+    )
+    return results, domain.decide(results, target=release.target_date), evidence
+
+
+def release_readiness(release: Release, *, at=None) -> dict:
+    """The contract's readiness JSON, shared by the API, the release page and release_checker.py."""
+    results, decision, _evidence = release_evaluation(release, at=at)
+    rollout = rollout_summary(release)
+    return {
+        "version": release.version,
+        "release_type": release.release_type,
+        "target_date": release.target_date.isoformat(),
+        "criteria": [r.as_dict() for r in results],
+        "recommendation": decision.recommendation,
+        "conditions": decision.conditions,
+        "strategy": rollout["strategy"],
+        "rollback_plan": rollout["rollback_plan"],
+        "monitoring_hours": rollout["monitoring_hours"],
+    }
 
 
 def release_recommendation(release: Release, *, at=None) -> str:
-    """"GO", "CONDITIONAL GO" or "NO-GO" for `release` at `at` (used by deployment gates).
+    """"GO", "CONDITIONAL GO" or "NO-GO" for `release` at `at` (used by deployment gates)."""
+    return release_evaluation(release, at=at)[1].recommendation
 
-    Provisional until release readiness lands (issue 6): no exit criterion can be shown
-    met yet, so every release is NO-GO, which is what missing evidence means.
-    """
-    return "NO-GO"
+
+def comms_items(release: Release, *, at=None) -> list[dict]:
+    """The checklist with deadlines and overdue flags."""
+    at = at or timezone.now()
+    tz = timezone.get_current_timezone()
+    rows = []
+    for item in release.comms_items.all():
+        deadline = domain.comms_deadline(item.due_date, tz)
+        rows.append({
+            "item": item,
+            "label": item.get_kind_display(),
+            "deadline": deadline,
+            "overdue": domain.is_overdue(due=item.due_date, done=item.done, at=at.astimezone(tz)),
+        })
+    return rows
+
+
+def release_list(*, product=None):
+    qs = Release.objects.prefetch_related("services").order_by("-target_date", "-id")
+    if product:
+        qs = qs.filter(product=product)
+    return qs
+
+
+def releases_between(start, end):
+    return Release.objects.filter(target_date__gte=start, target_date__lte=end).order_by("target_date", "version")
+
+
+def release_deployments(release: Release):
+    return release.deployments.select_related("service").order_by("created_at", "id")
+
+
+def release_notes(release: Release) -> str:
+    from .notes import release_notes_markdown
+
+    release = release_detail_queryset().get(pk=release.pk)
+    return release_notes_markdown(release, rollout=rollout_summary(release), deployments=release_deployments(release))
+
+
+def late_scope_changes(release: Release):
+    return release.scope_changes.filter(late=True).select_related("by")

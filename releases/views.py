@@ -1,18 +1,272 @@
-from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_safe
+import calendar as pycalendar
+from datetime import date, timedelta
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django_htmx.http import trigger_client_event
+
+from delivery_portal import roles
 from delivery_portal.audit import history_entries
+from delivery_portal.errors import ProcessError
 
-from .models import Release
+from . import domain, selectors, services
+from .forms import SCOPE_FORMS, ReleaseForm, RolloutForm, evidence_form_class
+from .models import CommsItem, Release
+from .notes import render_markdown
+from .services import SCOPE_MODELS
+
+PARTIALS = {"scope", "readiness", "comms"}
+
+
+def _can_plan(user):
+    return roles.has_role(user, roles.DELIVERY_MANAGER)
+
+
+def _get_release(version):
+    return get_object_or_404(selectors.release_detail_queryset(), version=version)
+
+
+def _apply_errors(form, exc: ValidationError):
+    for field, errors in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
 
 
 @require_safe
 def release_list(request):
-    releases = Release.objects.prefetch_related("services").order_by("-target_date")[:200]
-    return render(request, "releases/list.html", {"releases": releases})
+    releases = list(selectors.release_list()[:200])
+    return render(request, "releases/list.html", {"releases": releases, "can_plan": _can_plan(request.user)})
+
+
+@require_safe
+def release_calendar(request):
+    today = timezone.localdate()
+    try:
+        year, month = (int(x) for x in request.GET.get("month", "").split("-"))
+        first = date(year, month, 1)
+    except (ValueError, TypeError):
+        first = today.replace(day=1)
+    last = first.replace(day=pycalendar.monthrange(first.year, first.month)[1])
+    # Releases whose target or checklist dates fall in this month (T-7 can reach 11 days back).
+    releases = list(selectors.releases_between(first - timedelta(days=3), last + timedelta(days=15)))
+    events = {}
+    for release in releases:
+        for kind, day in domain.t_dates(release.target_date).items():
+            if first <= day <= last:
+                events.setdefault(day, []).append((release, domain.COMMS[kind][1]))
+    weeks = []
+    for week in pycalendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month):
+        weeks.append([{"day": d, "in_month": d.month == first.month, "today": d == today,
+                       "events": events.get(d, [])} for d in week])
+    prev_month = (first - timedelta(days=1)).replace(day=1)
+    next_month = last + timedelta(days=1)
+    return render(request, "releases/calendar.html", {
+        "first": first, "weeks": weeks, "prev": f"{prev_month:%Y-%m}", "next": f"{next_month:%Y-%m}",
+    })
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def release_create(request):
+    form = ReleaseForm(request.POST or None)
+    if request.method == "POST":
+        roles.require_role(request.user, roles.DELIVERY_MANAGER)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                release = services.release_create(
+                    version=data["version"], product=data["product"], target_date=data["target_date"],
+                    services=list(data["services"]), by=request.user,
+                )
+            except ValidationError as exc:
+                _apply_errors(form, exc)
+            else:
+                messages.success(request, f"Release {release.version} planned as a {release.release_type} release.")
+                return redirect("releases:detail", version=release.version)
+    return render(request, "releases/create.html", {"form": form, "can_plan": _can_plan(request.user)})
+
+
+def _detail_context(request, release, *, scope_forms=None):
+    results, decision, evidence = selectors.release_evaluation(release)
+    criteria = [{"result": r, "evidence": evidence.get(r.criterion), "label": domain.CRITERION_LABELS[r.criterion],
+                 "evidence_text": domain.evidence_summary(evidence[r.criterion].payload) if r.criterion in evidence else ""}
+                for r in results]
+    return {
+        "release": release,
+        "type_label": domain.TYPE_LABELS[release.release_type],
+        "criteria": criteria,
+        "decision": decision,
+        "badge": {"GO": "go", "CONDITIONAL GO": "conditional", "NO-GO": "nogo"}[decision.recommendation],
+        "rollout": selectors.rollout_summary(release),
+        "comms": selectors.comms_items(release),
+        "late_changes": list(selectors.late_scope_changes(release)[:50]),
+        "scope_forms": scope_forms or {kind: form(prefix=kind) for kind, form in SCOPE_FORMS.items()},
+        "can_plan": _can_plan(request.user),
+        "t_dates": domain.t_dates(release.target_date),
+    }
 
 
 @require_safe
 def release_detail(request, version):
-    release = get_object_or_404(Release.objects.prefetch_related("services"), version=version)
-    return render(request, "releases/detail.html", {"release": release, "history": history_entries(release)})
+    release = _get_release(version)
+    context = _detail_context(request, release)
+    part = request.GET.get("partial")
+    if request.htmx and part in PARTIALS:
+        return render(request, f"releases/detail.html#{part}", context)
+    context["history"] = history_entries(release)
+    return render(request, "releases/detail.html", context)
+
+
+def _after_change(request, release, part, *, scope_forms=None):
+    """htmx: the updated partial plus a releaseChanged event; otherwise back to the release page."""
+    if request.htmx:
+        response = render(request, f"releases/detail.html#{part}",
+                          _detail_context(request, _get_release(release.version), scope_forms=scope_forms))
+        return trigger_client_event(response, "releaseChanged")
+    return redirect("releases:detail", version=release.version)
+
+
+@require_POST
+@roles.role_required(roles.DELIVERY_MANAGER)
+def scope_add(request, version, kind):
+    release = _get_release(version)
+    if kind not in SCOPE_FORMS:
+        raise Http404
+    form = SCOPE_FORMS[kind](request.POST, prefix=kind)
+    if form.is_valid():
+        try:
+            item = services.scope_item_add(release=release, kind=kind, data=form.cleaned_data, by=request.user)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            text = f"Added {item}."
+            if item.late:
+                text += " This scope change comes after T-7 and is flagged."
+            (messages.warning if item.late else messages.success)(request, text)
+            return _after_change(request, release, "scope")
+    if request.htmx:
+        forms = {k: f(prefix=k) for k, f in SCOPE_FORMS.items()}
+        forms[kind] = form
+        return render(request, "releases/detail.html#scope", _detail_context(request, release, scope_forms=forms))
+    messages.error(request, "The scope item was not added: " + "; ".join(
+        f"{field}: {' '.join(errs)}" for field, errs in form.errors.items()))
+    return redirect("releases:detail", version=release.version)
+
+
+def _scope_item(release, kind, pk):
+    if kind not in SCOPE_MODELS:
+        raise Http404
+    return get_object_or_404(SCOPE_MODELS[kind], release=release, pk=pk)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def scope_edit(request, version, kind, pk):
+    release = _get_release(version)
+    item = _scope_item(release, kind, pk)
+    form = SCOPE_FORMS[kind](request.POST or None, instance=item, prefix=f"edit-{kind}-{pk}")
+    if request.method == "POST":
+        roles.require_role(request.user, roles.DELIVERY_MANAGER)
+        if form.is_valid():
+            try:
+                services.scope_item_update(item=_scope_item(release, kind, pk), data=form.cleaned_data, by=request.user)
+            except ValidationError as exc:
+                _apply_errors(form, exc)
+            else:
+                return _after_change(request, release, "scope")
+    context = {"release": release, "item": item, "kind": kind, "form": form, "can_plan": _can_plan(request.user)}
+    if request.htmx:
+        return render(request, "releases/scope_edit.html#row_form", context)
+    return render(request, "releases/scope_edit.html", context)
+
+
+@require_POST
+@roles.role_required(roles.DELIVERY_MANAGER)
+def scope_remove(request, version, kind, pk):
+    release = _get_release(version)
+    item = _scope_item(release, kind, pk)
+    services.scope_item_remove(item=item, by=request.user)
+    messages.success(request, f"Removed {item}.")
+    return _after_change(request, release, "scope")
+
+
+@require_POST
+@roles.role_required(roles.DELIVERY_MANAGER)
+def comms_toggle(request, version, kind):
+    release = _get_release(version)
+    item = get_object_or_404(CommsItem, release=release, kind=kind)
+    services.comms_item_set_done(item=item, done=request.POST.get("done") == "1", by=request.user)
+    return _after_change(request, release, "comms")
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def evidence_record(request, version):
+    release = _get_release(version)
+    posted = request.POST.get("criterion") if request.method == "POST" else None
+    forms = []
+    for criterion in domain.CRITERIA:
+        form_class = evidence_form_class(criterion)
+        form = form_class(request.POST if posted == criterion else None, prefix=criterion)
+        forms.append({"criterion": criterion, "label": domain.CRITERION_LABELS[criterion], "form": form})
+    if request.method == "POST":
+        roles.require_role(request.user, roles.DELIVERY_MANAGER)
+        entry = next((f for f in forms if f["criterion"] == posted), None)
+        if entry is None:
+            messages.error(request, "Choose which exit criterion this evidence is for.")
+        elif entry["form"].is_valid():
+            try:
+                services.evidence_record(release=release, criterion=posted, payload=entry["form"].payload(),
+                                         by=request.user)
+            except ValidationError as exc:
+                _apply_errors(entry["form"], exc)
+            else:
+                verdict = selectors.release_recommendation(release)
+                messages.success(request, f"Evidence recorded for {entry['label'].lower()}. Recommendation: {verdict}.")
+                return redirect("releases:detail", version=release.version)
+    evidence = selectors.newest_evidence(release)
+    for entry in forms:
+        entry["current"] = evidence.get(entry["criterion"])
+        entry["current_text"] = domain.evidence_summary(entry["current"].payload) if entry["current"] else ""
+    return render(request, "releases/evidence.html",
+                  {"release": release, "forms": forms, "can_plan": _can_plan(request.user)})
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def rollout_edit(request, version):
+    release = _get_release(version)
+    plan = release.rollout_plan if hasattr(release, "rollout_plan") else None
+    form = RolloutForm(request.POST or None, instance=plan)
+    if request.method == "POST":
+        roles.require_role(request.user, roles.DELIVERY_MANAGER)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.rollout_plan_set(release=release, by=request.user, **data)
+            except (ValidationError, ProcessError) as exc:
+                if isinstance(exc, ValidationError):
+                    _apply_errors(form, exc)
+                else:
+                    form.add_error(None, exc.detail)
+            else:
+                messages.success(request, "Rollout plan saved.")
+                return redirect("releases:detail", version=release.version)
+    return render(request, "releases/rollout.html", {
+        "release": release, "form": form, "rollout": selectors.rollout_summary(release),
+        "can_plan": _can_plan(request.user),
+    })
+
+
+@require_safe
+def release_notes(request, version):
+    release = _get_release(version)
+    text = selectors.release_notes(release)
+    return render(request, "releases/notes.html", {"release": release, "html": render_markdown(text)})
+
+
+@require_safe
+def release_notes_download(request, version):
+    release = _get_release(version)
+    response = HttpResponse(selectors.release_notes(release), content_type="text/markdown; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="release-notes-{release.version}.md"'
+    return response

@@ -19,3 +19,31 @@ class ReleaseFactory(factory.django.DjangoModelFactory):
     def services(self, create, extracted, **kwargs):
         if create and extracted:
             self.services.set(extracted)
+
+
+class FeatureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "releases.Feature"
+
+    release = factory.SubFactory(ReleaseFactory)
+    title = factory.Sequence(lambda n: f"Feature {n}")
+    ticket = factory.Sequence(lambda n: f"PORT-{n}")
+
+
+class BugFixFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "releases.BugFix"
+
+    release = factory.SubFactory(ReleaseFactory)
+    title = factory.Sequence(lambda n: f"Bug {n}")
+    priority = "P3"
+
+
+class EvidenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "releases.Evidence"
+
+    release = factory.SubFactory(ReleaseFactory)
+    criterion = "documentation"
+    payload = factory.LazyFunction(lambda: {"pending_pages": 0})
+    recorded_at = factory.LazyFunction(timezone.now)

@@ -1,0 +1,73 @@
+from rest_framework import serializers
+
+from delivery_portal.api.fields import IsoDateTimeField
+from delivery_portal.api.serializers import PortalModelSerializer
+from sla.models import Service
+
+from . import domain
+from .models import BugFix, CommsItem, Dependency, Evidence, Feature, Release
+
+
+class FeatureSerializer(PortalModelSerializer):
+    class Meta:
+        model = Feature
+        fields = ["id", "title", "ticket", "status", "late"]
+        read_only_fields = ["late"]
+
+
+class BugFixSerializer(PortalModelSerializer):
+    class Meta:
+        model = BugFix
+        fields = ["id", "title", "ticket", "priority", "status", "late"]
+        read_only_fields = ["late"]
+
+
+class DependencySerializer(PortalModelSerializer):
+    class Meta:
+        model = Dependency
+        fields = ["id", "kind", "description", "late"]
+        read_only_fields = ["late"]
+
+
+class CommsItemSerializer(PortalModelSerializer):
+    owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    label = serializers.CharField(source="get_kind_display", read_only=True)
+
+    class Meta:
+        model = CommsItem
+        fields = ["kind", "label", "due_date", "owner", "done", "done_at"]
+
+
+class ReleaseSerializer(PortalModelSerializer):
+    services = serializers.SlugRelatedField(slug_field="slug", many=True, queryset=Service.objects.all())
+    product = serializers.CharField(max_length=100, required=False, default="portal")
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    features = FeatureSerializer(many=True, read_only=True)
+    bug_fixes = BugFixSerializer(many=True, read_only=True)
+    dependencies = DependencySerializer(many=True, read_only=True)
+    comms = CommsItemSerializer(source="comms_items", many=True, read_only=True)
+
+    class Meta:
+        model = Release
+        fields = ["version", "product", "release_type", "target_date", "services", "created_by", "created_at",
+                  "features", "bug_fixes", "dependencies", "comms"]
+        read_only_fields = ["release_type", "created_by", "created_at"]
+        extra_kwargs = {"version": {"validators": []}}
+
+    def validate_version(self, value):
+        try:
+            domain.parse_version(value)
+        except ValueError as exc:
+            raise serializers.ValidationError(str(exc)) from exc
+        if Release.objects.filter(version=value.strip()).exists():
+            raise serializers.ValidationError(f"A release {value.strip()} already exists.")
+        return value.strip()
+
+
+class EvidenceSerializer(PortalModelSerializer):
+    recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    recorded_at = IsoDateTimeField(read_only=True)
+
+    class Meta:
+        model = Evidence
+        fields = ["id", "criterion", "payload", "recorded_by", "recorded_at"]
