@@ -172,7 +172,7 @@ def maturity_assess(request, slug):
     evidence = services.maturity_evidence_for(team=team)
     previous = MaturityAssessment.objects.filter(team=team).first()
     form = MaturityAssessmentForm(
-        request.POST or None, evidence=evidence, initial_answers=previous.answers if previous else {}
+        request.POST if request.method == "POST" else None, evidence=evidence, initial_answers=previous.answers if previous else {}
     )
     if request.method == "POST" and form.is_valid():
         try:
