@@ -6,7 +6,7 @@ import pytest
 
 from deployments.tests.factories import DeploymentFactory
 from incidents.tests.factories import IncidentFactory
-from insights import domain, selectors
+from insights import selectors
 from insights.selectors import DoraScope
 from insights.tests.factories import DeploymentCommitFactory
 from sla.tests.factories import ServiceFactory, TeamFactory
