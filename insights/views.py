@@ -113,7 +113,8 @@ def dora(request):
         )
     context["form"] = DoraFilterForm(initial=initial)
     template = "insights/dora.html#results" if request.htmx else "insights/dora.html"
-    return render(request, template, context, status=400 if errors else 200)
+    # htmx does not swap 4xx responses: in place, the errors come with a 200.
+    return render(request, template, context, status=400 if errors and not request.htmx else 200)
 
 
 DORA_CSV_COLUMNS = [
