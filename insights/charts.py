@@ -16,9 +16,9 @@ LINE_COLOUR = "#0b5cad"
 DORA_CHARTS = {
     "deployment_frequency": ("Deployment frequency (per day)", "deployment_frequency_per_day",
                              "deployment_frequency_per_day", True, ".2f"),
-    "lead_time": ("Lead time for changes (median hours)", "lead_time_hours_median", "lead_time_hours", False, ".1f"),
+    "lead_time": ("Lead time (median hours)", "lead_time_hours_median", "lead_time_hours", False, ".1f"),
     "change_failure_rate": ("Change failure rate", "change_failure_rate", "change_failure_rate", False, ".0%"),
-    "mttr": ("Time to restore (mean hours)", "mttr_hours", "mttr_hours", False, ".1f"),
+    "mttr": ("Time to restore (mean h)", "mttr_hours", "mttr_hours", False, ".1f"),
 }
 
 

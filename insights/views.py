@@ -112,9 +112,10 @@ def dora(request):
             querystring=urlencode({k: v for k, v in filters.items() if v}),
         )
     context["form"] = DoraFilterForm(initial=initial)
-    template = "insights/dora.html#results" if request.htmx else "insights/dora.html"
+    partial = request.htmx and not request.htmx.history_restore_request
+    template = "insights/dora.html#results" if partial else "insights/dora.html"
     # htmx does not swap 4xx responses: in place, the errors come with a 200.
-    return render(request, template, context, status=400 if errors and not request.htmx else 200)
+    return render(request, template, context, status=400 if errors and not partial else 200)
 
 
 DORA_CSV_COLUMNS = [
