@@ -276,3 +276,15 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# --- DORA metrics -------------------------------------------------------------------------
+# Level boundaries (insights/domain.py reads them). Deployment frequency in deployments per
+# day (elite above 1/day, high at least weekly, medium at least monthly, low below); lead
+# time and MTTR in hours (elite/high/medium strictly under the bound, low otherwise);
+# change failure rate a fraction (elite under 5%, high up to 10%, medium up to 15%).
+DORA_THRESHOLDS = {
+    "deployment_frequency_per_day": {"elite": 1.0, "high": 1 / 7, "medium": 1 / 30},
+    "lead_time_hours": {"elite": 1.0, "high": 24.0 * 7, "medium": 24.0 * 30},
+    "change_failure_rate": {"elite": 0.05, "high": 0.10, "medium": 0.15},
+    "mttr_hours": {"elite": 1.0, "high": 24.0, "medium": 24.0 * 7},
+}

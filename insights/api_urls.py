@@ -1,4 +1,10 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from .api import DoraView
+
 router = SimpleRouter()
-urlpatterns = router.urls
+urlpatterns = [
+    path("dora/", DoraView.as_view(), name="dora"),
+    *router.urls,
+]

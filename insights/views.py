@@ -1,32 +1,260 @@
-from datetime import timedelta
+from urllib.parse import urlencode
 
-from django.shortcuts import render
+from django.contrib import messages
+from django.db.models import OuterRef, Subquery
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
-from deployments.models import Deployment, DeploymentState
-from incidents.models import Incident, IncidentState
-from sla.models import Service
+from delivery_portal import roles
+from delivery_portal.errors import ProcessError
+from delivery_portal.exports import csv_response
+from releases.models import Release
+from sla.models import Team
+
+from . import charts, domain, selectors, services
+from .forms import DoraFilterForm, MaturityAssessmentForm
+from .models import MaturityAssessment
+from .serializers import DoraQuerySerializer
+
+
+# --- Home dashboard ----------------------------------------------------------------------
+def _panel_freezes(request, at):
+    return selectors.freezes_and_budgets_at_risk(at=at)
+
+
+def _panel_incidents(request, at):
+    return selectors.open_incidents_by_severity(at=at)
+
+
+def _panel_approvals(request, at):
+    return {"approvals": selectors.changes_awaiting_approval(user=request.user)}
+
+
+def _panel_releases(request, at):
+    return selectors.upcoming_releases(at=at)
+
+
+def _panel_deployments(request, at):
+    return selectors.active_deployments()
+
+
+def _panel_dora(request, at):
+    return {"metrics": selectors.dora_tiles(at=at)}
+
+
+# name -> context builder; each panel is templates/insights/panels/<name>.html and refreshes
+# itself from insights:panel-<name>.
+PANELS = {
+    "freezes": _panel_freezes,
+    "incidents": _panel_incidents,
+    "approvals": _panel_approvals,
+    "releases": _panel_releases,
+    "deployments": _panel_deployments,
+    "dora": _panel_dora,
+}
+
+
+def _panel_context(request, name, at):
+    return {"panel": name, "at": at, "refresh_url": reverse(f"insights:panel-{name}"), **PANELS[name](request, at)}
 
 
 @require_safe
 def dashboard(request):
-    """The first page after login: what needs attention now."""
-    open_states = [IncidentState.DETECT, IncidentState.TRIAGE, IncidentState.RESPOND]
-    context = {
-        "frozen_services": list(Service.objects.filter(freeze_active=True).order_by("name")[:20]),
-        "open_incidents": list(Incident.objects.filter(state__in=open_states).order_by("severity", "-detected_at")[:20]),
-        "active_deployments": list(
-            Deployment.objects.filter(state__in=[DeploymentState.RUNNING, DeploymentState.PAUSED, DeploymentState.HOLDING])
-            .select_related("service")
-            .order_by("-created_at")[:20]
-        ),
-    }
-    return render(request, "insights/dashboard.html", context)
+    """The first page after login: what needs attention now. Each panel refreshes itself."""
+    at = timezone.now()
+    panels = [(f"insights/panels/{name}.html", _panel_context(request, name, at)) for name in PANELS]
+    return render(request, "insights/dashboard.html", {"panels": panels, "at": at})
+
+
+@require_safe
+def panel(request, name):
+    if name not in PANELS:
+        raise Http404
+    return render(request, f"insights/panels/{name}.html", {"ctx": _panel_context(request, name, timezone.now())})
+
+
+# --- DORA ------------------------------------------------------------------------------------
+def _dora_query(request):
+    query = DoraQuerySerializer(data=request.GET)
+    if query.is_valid():
+        return query, {}
+    return None, {field: [str(m) for m in msgs] for field, msgs in query.errors.items()}
 
 
 @require_safe
 def dora(request):
-    since = timezone.now() - timedelta(days=30)
-    succeeded = Deployment.objects.filter(environment="production", state=DeploymentState.SUCCEEDED, finished_at__gte=since).count()
-    return render(request, "insights/dora.html", {"succeeded_30d": succeeded})
+    """DORA metrics with filters; the results region swaps in place with htmx."""
+    query, errors = _dora_query(request)
+    context = {"errors": errors}
+    initial = {key: request.GET.get(key, "") for key in ("service", "team", "start", "end")}
+    if query is not None:
+        data = query.validated_data
+        scope = query.scope()
+        metrics = selectors.dora_for_range(scope=scope, start=data["start"], end=data["end"])
+        weeks = selectors.dora_weekly(scope=scope, end=data["end"])
+        filters = {
+            "service": data["service"].slug if data.get("service") else "",
+            "team": data["team"].slug if data.get("team") else "",
+            "start": data["start"].isoformat(),
+            "end": data["end"].isoformat(),
+        }
+        initial = filters
+        context.update(
+            metrics=metrics,
+            api=metrics.as_dict(),
+            weeks=weeks,
+            figures=(figures := charts.dora_trend_figures(weeks, selectors.thresholds())),
+            chart_list=[(f"dora-{key}", figure) for key, figure in figures.items()],
+            scope=scope,
+            querystring=urlencode({k: v for k, v in filters.items() if v}),
+        )
+    context["form"] = DoraFilterForm(initial=initial)
+    partial = request.htmx and not request.htmx.history_restore_request
+    template = "insights/dora.html#results" if partial else "insights/dora.html"
+    # htmx does not swap 4xx responses: in place, the errors come with a 200.
+    return render(request, template, context, status=400 if errors and not partial else 200)
+
+
+DORA_CSV_COLUMNS = [
+    ("period_start", "start"),
+    ("period_end", "end"),
+    ("deployments", "counts.deployments"),
+    ("successful_deployments", "counts.succeeded"),
+    ("failed_deployments", "counts.failures"),
+    ("deployment_frequency_per_day", lambda m: round(m.deployment_frequency_per_day, 4)),
+    ("lead_time_hours_median", lambda m: domain._round(m.lead_time_hours_median)),
+    ("change_failure_rate", lambda m: domain._round(m.change_failure_rate)),
+    ("mttr_hours", lambda m: domain._round(m.mttr_hours)),
+    ("mttr_hours_median", lambda m: domain._round(m.mttr_hours_median)),
+    ("level_deployment_frequency", lambda m: m.levels["deployment_frequency"]),
+    ("level_lead_time", lambda m: m.levels["lead_time"]),
+    ("level_change_failure_rate", lambda m: m.levels["change_failure_rate"]),
+    ("level_mttr", lambda m: m.levels["mttr"]),
+]
+
+
+@require_safe
+def dora_csv(request):
+    """The DORA page as CSV (current filters): the whole range first, then each week."""
+    query, errors = _dora_query(request)
+    if query is None:
+        return JsonResponse(errors, status=400)
+    data = query.validated_data
+    scope = query.scope()
+    rows = [selectors.dora_for_range(scope=scope, start=data["start"], end=data["end"])]
+    rows += selectors.dora_weekly(scope=scope, end=data["end"])
+    name = (data["service"].slug if data.get("service") else data["team"].slug if data.get("team") else "all")
+    return csv_response(rows, DORA_CSV_COLUMNS, filename=f"dora-{name}-{data['start']}-{data['end']}.csv")
+
+
+# --- Delivery maturity -----------------------------------------------------------------------
+@require_safe
+def maturity(request):
+    """Every team with its latest level."""
+    latest = MaturityAssessment.objects.filter(team=OuterRef("pk")).order_by("-assessed_at", "-id")
+    teams = Team.objects.annotate(
+        latest_pk=Subquery(latest.values("pk")[:1]),
+        latest_level=Subquery(latest.values("level")[:1]),
+        latest_target=Subquery(latest.values("target_level")[:1]),
+        latest_at=Subquery(latest.values("assessed_at")[:1]),
+    ).order_by("name")
+    rows = [{"team": team, "level_name": domain.LEVEL_NAMES.get(team.latest_level)} for team in teams]
+    return render(request, "insights/maturity.html", {"rows": rows, "levels": domain.MATURITY_LEVELS})
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def maturity_assess(request, slug):
+    """The questionnaire: the data's evidence is filled in, people answer the rest."""
+    team = get_object_or_404(Team, slug=slug)
+    if request.method == "POST":
+        roles.require_role(request.user, roles.DELIVERY_MANAGER)
+    evidence = services.maturity_evidence_for(team=team)
+    previous = MaturityAssessment.objects.filter(team=team).first()
+    form = MaturityAssessmentForm(
+        request.POST if request.method == "POST" else None, evidence=evidence, initial_answers=previous.answers if previous else {}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            assessment = services.maturity_assessment_record(
+                team=team, answers=form.answers(), by=request.user, notes=form.cleaned_data["notes"], evidence=evidence
+            )
+        except ProcessError as exc:
+            form.add_error(None, exc.detail)
+        else:
+            messages.success(request, f"{team.name} is at level {assessment.level}.")
+            return redirect("insights:maturity-result", pk=assessment.pk)
+    return render(
+        request, "insights/maturity_assess.html",
+        {"team": team, "form": form, "levels": list(form.levels_with_fields()), "evidence": evidence,
+         "can_assess": roles.has_role(request.user, roles.DELIVERY_MANAGER)},
+    )
+
+
+@require_safe
+def maturity_result(request, pk):
+    assessment = get_object_or_404(MaturityAssessment.objects.select_related("team", "assessed_by"), pk=pk)
+    result = services.maturity_result(assessment)
+    checklist = [
+        {"level": level, "rows": [
+            {"characteristic": c, "met": bool(assessment.answers.get(c.key)), "evidence": assessment.evidence.get(c.key)}
+            for c in level.characteristics
+        ]}
+        for level in domain.MATURITY_LEVELS
+    ]
+    return render(request, "insights/maturity_result.html",
+                  {"assessment": assessment, "result": result, "checklist": checklist, "team": assessment.team})
+
+
+def _team_assessments(team):
+    return MaturityAssessment.objects.filter(team=team).select_related("assessed_by").order_by("-assessed_at", "-id")
+
+
+@require_safe
+def maturity_history(request, slug):
+    team = get_object_or_404(Team, slug=slug)
+    assessments = list(_team_assessments(team)[:200])
+    return render(request, "insights/maturity_history.html", {
+        "team": team, "assessments": assessments, "figure": charts.maturity_history_figure(assessments),
+    })
+
+
+MATURITY_CSV_COLUMNS = [
+    ("assessed_at", "assessed_at"),
+    ("team", "team.slug"),
+    ("level", "level"),
+    ("level_name", lambda a: domain.LEVEL_NAMES[a.level]),
+    ("target_level", "target_level"),
+    ("missing_for_target", lambda a: "; ".join(c.label for c in domain.assess_maturity(a.answers).missing)),
+    ("proven_by_data", lambda a: "; ".join(sorted(a.evidence))),
+    ("assessed_by", lambda a: a.assessed_by.username if a.assessed_by else ""),
+    ("notes", "notes"),
+]
+
+
+@require_safe
+def maturity_history_csv(request, slug):
+    team = get_object_or_404(Team, slug=slug)
+    return csv_response(_team_assessments(team).select_related("team"), MATURITY_CSV_COLUMNS,
+                        filename=f"maturity-{team.slug}.csv")
+
+
+# --- Pre-mortem risk export --------------------------------------------------------------------
+RISK_CSV_COLUMNS = [("area", "area"), ("subject", "subject"), ("level", "level"), ("detail", "detail")]
+
+
+@require_safe
+def release_risk_json(request, version):
+    release = get_object_or_404(Release, version=version)
+    response = JsonResponse(selectors.release_risk(release=release), json_dumps_params={"indent": 2})
+    response["Content-Disposition"] = f'inline; filename="risk-{release.version}.json"'
+    return response
+
+
+@require_safe
+def release_risk_csv(request, version):
+    release = get_object_or_404(Release, version=version)
+    risk = selectors.release_risk(release=release)
+    return csv_response(risk["risks"], RISK_CSV_COLUMNS, filename=f"risk-{release.version}.csv")

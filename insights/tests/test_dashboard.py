@@ -1,0 +1,96 @@
+"""The home dashboard: its panels, their self-refresh, and a query count independent of size."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from changes.tests.factories import ChangeRequestFactory
+from deployments.tests.factories import DeploymentFactory
+from incidents.tests.factories import IncidentFactory
+from insights.views import PANELS
+from releases.tests.factories import ReleaseFactory
+from sla.models import Service, Team
+
+pytestmark = pytest.mark.django_db
+
+
+def make_world(n_services, users):
+    team = Team.objects.create(slug=f"team-{n_services}", name=f"Team {n_services}")
+    Service.objects.bulk_create(
+        Service(slug=f"svc-{n_services}-{i}", name=f"Service {i}", sla_target=Decimal("99.9"), team=team,
+                freeze_active=i % 3 == 0)
+        for i in range(n_services)
+    )
+    services = list(Service.objects.filter(team=team).order_by("slug")[:5])
+    now = timezone.now()
+    for i in range(min(n_services, 30)):
+        s = services[i % len(services)]
+        IncidentFactory(services=[s, services[0]], severity=f"SEV-{i % 4 + 1}", state="respond")
+        DeploymentFactory(service=s, state="running", traffic_percent=10)
+        DeploymentFactory(service=s, state="succeeded", finished_at=now - timedelta(days=i % 20))
+        ChangeRequestFactory(requester=users["manager"], state="submitted", services=[s])
+        ReleaseFactory(target_date=(now + timedelta(days=i % 14)).date(), services=services[:3])
+
+
+def dashboard_queries(client):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get("/")
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_dashboard_query_count_is_the_same_with_10_and_1000_services(client_for, users):
+    client = client_for("cab1")
+    make_world(10, users)
+    small = dashboard_queries(client)
+    make_world(1000, users)
+    large = dashboard_queries(client)
+    assert Service.objects.count() == 1010
+    assert small == large, f"{small} queries with 10 services, {large} with 1,000"
+
+
+@pytest.mark.parametrize("username", ["manager", "viewer"])
+def test_dashboard_shows_each_panel_refreshing_itself(client_for, users, username):
+    make_world(10, users)
+    html = client_for(username).get("/").content.decode()
+    for name in PANELS:
+        assert f'id="panel-{name}"' in html
+        assert f'hx-get="/dashboard/panels/{name}/"' in html
+    # DORA over 30 days barely moves: its tiles refresh every 5 minutes, the rest every 30 s.
+    assert html.count('hx-trigger="every 30s"') == len(PANELS) - 1
+    assert html.count('hx-trigger="every 300s"') == 1
+
+
+def test_each_panel_url_returns_just_its_partial(client_for, users):
+    make_world(10, users)
+    client = client_for("manager")
+    for name in PANELS:
+        response = client.get(f"/dashboard/panels/{name}/", headers={"HX-Request": "true"})
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert html.startswith("<section") and f'id="panel-{name}"' in html and "<html" not in html
+
+
+def test_panels_content(client_for, users):
+    frozen = Service.objects.create(slug="checkout", name="Checkout", sla_target=Decimal("99.9"), freeze_active=True)
+    IncidentFactory(services=[frozen], severity="SEV-1", state="triage", title="Payments down")
+    IncidentFactory(services=[frozen], severity="SEV-2", state="closed", title="Old one")
+    mine = ChangeRequestFactory(requester=users["cab1"], state="submitted", title="My own change")
+    theirs = ChangeRequestFactory(requester=users["manager"], state="submitted", title="Their change")
+    ChangeRequestFactory(requester=users["manager"], state="draft", title="A draft")
+    ReleaseFactory(version="v2.0.0", target_date=timezone.localdate() + timedelta(days=14))
+    ReleaseFactory(version="v3.0.0", target_date=timezone.localdate() + timedelta(days=15))
+    DeploymentFactory(service=frozen, state="paused", version="9.9.9")
+    html = client_for("cab1").get("/").content.decode()
+    assert "Checkout" in html and "frozen" in html
+    assert "Payments down" in html and "Old one" not in html
+    assert "SEV-1: 1" in html
+    assert theirs.reference in html and mine.reference not in html and "A draft" not in html
+    assert "v2.0.0" in html and "v3.0.0" not in html
+    assert "9.9.9" in html
+    # Not a CAB member: no approvals, a note instead.
+    assert "Only CAB members approve change requests." in client_for("oncall").get("/").content.decode()
