@@ -121,6 +121,11 @@ def allowed_actions(state: str, change_type: str = NORMAL) -> list[str]:
     return actions
 
 
+def _a(word: str, capital: bool = True) -> str:
+    article = "an" if word[:1] in "aeiou" else "a"
+    return (article.capitalize() if capital else article) + " " + word
+
+
 def _past(action: str) -> str:
     return {
         "submit": "submitted",
@@ -266,7 +271,7 @@ def decision_problems(
     if role is None:
         problems.append("A standard change is pre-approved and takes no approvals.")
     elif role not in set(voter_roles) and DELIVERY_MANAGER not in set(voter_roles):
-        problems.append(f"A {change_type} change is decided by a {role.replace('_', ' ')}.")
+        problems.append(f"{_a(change_type)} change is decided by {_a(role.replace('_', ' '), False)}.")
     if voter_id == requester_id:
         problems.append("Nobody approves or rejects their own change.")
     if voter_id in set(previous_voter_ids):

@@ -99,7 +99,7 @@ def test_decision_rules():
     assert "A rejection needs a comment saying why." in decide(decision="reject")
     assert decide(decision="reject", comment="Too risky in peak season.") == []
     assert "You have already decided on this change." in decide(previous_voter_ids=[2])
-    assert decide(change_type="expedited") == ["A expedited change is decided by a delivery manager."]
+    assert decide(change_type="expedited") == ["An expedited change is decided by a delivery manager."]
     assert decide(change_type="expedited", voter_roles={"delivery_manager"}) == []
     assert decide(change_type="emergency", voter_roles={"on_call"}) == []
     assert any("Only a submitted change" in p for p in decide(state="draft"))

@@ -97,8 +97,9 @@ def test_wrong_role_cannot_decide(users, submitted_change):
 def test_expedited_needs_a_delivery_manager(users, service):
     change = draft(users["oncall"], service, T0 + timedelta(days=2), change_type="expedited")
     services.change_submit(change=change, user=users["oncall"], at=T0)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ProcessError) as exc:
         services.change_approve(change=change, user=users["cab1"])
+    assert "An expedited change is decided by a delivery manager." in exc.value.reasons
     services.change_approve(change=change, user=users["manager"])
     change.refresh_from_db()
     assert change.state == "approved"
