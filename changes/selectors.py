@@ -183,6 +183,25 @@ def change_conflicts(change: ChangeRequest) -> list[Conflict]:
     return conflicts_for_changes([change])[change.pk]
 
 
+class _Services(list):
+    def all(self):
+        return self
+
+
+@dataclass
+class _Proposed:
+    pk: int
+    window_start: datetime | None
+    window_end: datetime | None
+    services: _Services
+
+
+def window_conflicts(*, window_start, window_end, services, exclude_pk=None) -> list[Conflict]:
+    """Conflicts of a proposed window on `services` (the request form checks it as you type)."""
+    proposed = _Proposed(exclude_pk or -1, window_start, window_end, _Services(services))
+    return conflicts_for_changes([proposed])[proposed.pk]
+
+
 # --- Lists ---------------------------------------------------------------------------
 def change_queryset():
     return ChangeRequest.objects.select_related("requester", "template").prefetch_related(

@@ -189,7 +189,14 @@ def change_validate(request):
         change_type=change_type, values=values, at=timezone.now(),
         has_template=template is not None or bool(change and change.template_id),
     )
-    return render(request, "changes/form.html#check", {"form": form, "problems": problems, "checked": True})
+    conflicts = []
+    if values["window_start"] and values["window_end"] and values["services"] and "window_end" not in form.errors:
+        conflicts = selectors.window_conflicts(
+            window_start=values["window_start"], window_end=values["window_end"], services=values["services"],
+            exclude_pk=change.pk if change else None,
+        )
+    context = {"form": form, "problems": problems, "conflicts": conflicts, "checked": True}
+    return render(request, "changes/form.html#check", context)
 
 
 # --- Change page ---------------------------------------------------------------------

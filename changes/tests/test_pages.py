@@ -50,6 +50,13 @@ def test_live_validation_names_missing_fields_and_lead_time(client_for, service)
     assert "earliest allowed window" in html and "expedited" in html
 
 
+def test_live_validation_shows_conflicts_of_the_window(client_for, users, submitted_change, service):
+    start, end = submitted_change.window_start, submitted_change.window_end
+    data = form_data(service, window_start=start.strftime("%Y-%m-%dT%H:%M"), window_end=end.strftime("%Y-%m-%dT%H:%M"))
+    html = client_for("cab1").post("/changes/validate/", data, HTTP_HX_REQUEST="true").content.decode()
+    assert submitted_change.reference in html and "overlapping window" in html
+
+
 def test_agenda_approve_in_place_with_htmx(client_for, users, submitted_change, django_assert_max_num_queries):
     for _ in range(3):
         services.change_submit(change=ChangeRequestFactory(requester=users["manager"], services=list(submitted_change.services.all())), user=users["manager"])
