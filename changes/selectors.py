@@ -264,6 +264,18 @@ def overdue_emergency_reviews(*, at=None):
     )
 
 
+def emergency_reviews_pending():
+    """Emergency changes implemented (or being implemented) and not yet reviewed by the CAB."""
+    return (
+        ChangeRequest.objects.select_related("requester")
+        .filter(
+            change_type=ChangeType.EMERGENCY,
+            state__in=(ChangeState.IMPLEMENTING, ChangeState.COMPLETED, ChangeState.FAILED),
+        )
+        .order_by("implementation_started_at")
+    )
+
+
 def approvers_for(change: ChangeRequest):
     """Users who may decide on `change` (by role), its requester excluded."""
     role = domain.APPROVER_ROLE.get(change.change_type)

@@ -1,3 +1,5 @@
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from delivery_portal.api.fields import IsoDateTimeField
@@ -8,6 +10,7 @@ from . import domain, selectors
 from .models import Approval, ChangeRequest, ChangeType, StandardChangeTemplate
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class TextOrListField(serializers.Field):
     """Accepts a string, a number or a list of strings (joined one per line)."""
 
@@ -33,6 +36,20 @@ class ImpactSerializer(serializers.Serializer):
     )
     users = TextOrListField(required=False)
     downtime_minutes = serializers.IntegerField(min_value=0, required=False, allow_null=True)
+
+
+class ConflictSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["change", "freeze", "blackout"])
+    detail = serializers.CharField()
+    reference = serializers.CharField(allow_null=True)
+    service = serializers.CharField(allow_null=True)
+    starts_at = serializers.DateTimeField(allow_null=True)
+    ends_at = serializers.DateTimeField(allow_null=True)
+
+
+class ApprovalsNeededSerializer(serializers.Serializer):
+    role = serializers.CharField(allow_null=True)
+    count = serializers.IntegerField()
 
 
 class ApprovalSerializer(PortalModelSerializer):
@@ -73,14 +90,17 @@ class ChangeSerializer(PortalModelSerializer):
         extra_kwargs = {name: {"required": False, "allow_blank": True} for name in (
             "description", "justification", "implementation_plan", "rollback_plan", "testing_plan")}
 
+    @extend_schema_field(ConflictSerializer(many=True))
     def get_conflicts(self, obj):
         conflicts = self.context.get("conflicts")
         found = conflicts[obj.pk] if conflicts is not None and obj.pk in conflicts else selectors.change_conflicts(obj)
         return [c.as_dict() for c in found]
 
+    @extend_schema_field(ApprovalsNeededSerializer)
     def get_approvals_needed(self, obj):
         return {"role": domain.APPROVER_ROLE.get(obj.change_type), "count": domain.QUORUM[obj.change_type]}
 
+    @extend_schema_field(OpenApiTypes.DATETIME)
     def get_earliest_window_start(self, obj):
         if obj.submitted_at is None:
             return None

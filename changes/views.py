@@ -59,11 +59,16 @@ def cab_agenda(request):
     changes = list(selectors.cab_agenda())
     conflicts = selectors.conflicts_for_changes(changes)
     rows = [_agenda_row(request, change, conflicts[change.pk]) for change in changes]
-    return render(
-        request,
-        "changes/agenda.html",
-        {"rows": rows, "overdue_reviews": selectors.overdue_emergency_reviews()},
-    )
+    now = timezone.now()
+    reviews = [
+        {
+            "change": change,
+            "due": domain.emergency_review_due(change.implemented_at),
+            "overdue": domain.emergency_review_overdue(change.change_type, change.state, change.implemented_at, now),
+        }
+        for change in selectors.emergency_reviews_pending()
+    ]
+    return render(request, "changes/agenda.html", {"rows": rows, "reviews": reviews})
 
 
 def _agenda_row(request, change, conflicts):

@@ -159,3 +159,16 @@ def test_reminder_task_runs_from_the_outbox(users, service):
 
 def test_viewer_cannot_post(client_for, submitted_change):
     assert client_for("viewer").post(f"/changes/{submitted_change.reference}/decide/", {"decision": "approve"}).status_code == 403
+
+
+def test_agenda_lists_emergency_reviews_with_overdue_ones_flagged(client_for, users, service):
+    now = timezone.now()
+    ChangeRequestFactory(requester=users["manager"], services=[service], change_type="emergency", state="completed",
+                         title="Hotfix overdue", implementation_started_at=now - timedelta(days=7),
+                         implementation_ended_at=now - timedelta(days=6))
+    ChangeRequestFactory(requester=users["manager"], services=[service], change_type="emergency", state="completed",
+                         title="Hotfix recent", implementation_started_at=now - timedelta(days=1),
+                         implementation_ended_at=now - timedelta(days=1))
+    html = client_for("cab1").get("/changes/cab/").content.decode()
+    assert "Hotfix overdue" in html and "Hotfix recent" in html
+    assert html.count("<strong>overdue</strong>") == 1
