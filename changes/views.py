@@ -86,6 +86,7 @@ def _agenda_row(request, change, conflicts):
         "approvals": approvals,
         "approve_count": sum(1 for a in approvals if a.decision == "approve"),
         "quorum": domain.QUORUM[change.change_type],
+        "approver_role": (domain.APPROVER_ROLE.get(change.change_type) or "").replace("_", " "),
         "mine": mine,
         "may_decide": may_decide,
     }
@@ -157,7 +158,11 @@ def change_edit(request, reference):
             return _after_save(request, change)
         return render(request, "changes/form.html", _form_context(request, form, change), status=400)
     form = ChangeRequestForm(instance=change)
-    return render(request, "changes/form.html", _form_context(request, form, change))
+    problems = domain.submission_problems(
+        change_type=change.change_type, values=services.submission_values(change), at=timezone.now(),
+        has_template=change.template_id is not None,
+    )
+    return render(request, "changes/form.html", _form_context(request, form, change, problems=problems))
 
 
 def _after_save(request, change):

@@ -171,4 +171,4 @@ def test_agenda_lists_emergency_reviews_with_overdue_ones_flagged(client_for, us
                          implementation_ended_at=now - timedelta(days=1))
     html = client_for("cab1").get("/changes/cab/").content.decode()
     assert "Hotfix overdue" in html and "Hotfix recent" in html
-    assert html.count("<strong>overdue</strong>") == 1
+    assert html.count("<strong>Overdue:</strong>") == 1
