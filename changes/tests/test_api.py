@@ -161,3 +161,27 @@ def test_concurrent_approvals_never_lost(requires_postgres, users, transactional
         change.refresh_from_db()
         assert change.state == "approved"
         assert Approval.objects.filter(change=change).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_creates_get_distinct_references(requires_postgres, users, transactional_db):
+    barrier = threading.Barrier(4)
+    refs, errors = [], []
+
+    def create():
+        try:
+            barrier.wait()
+            refs.append(services.change_create(user=users["oncall"], title="Parallel").reference)
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=create) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    year = timezone.now().year
+    assert sorted(refs) == [f"CHG-{year}-{n:04d}" for n in range(1, 5)]
