@@ -173,6 +173,8 @@ def lead_time_problem(change_type: str, submitted_at: datetime, window_start: da
     if window_start is None:
         return None  # reported as a missing field
     lead = LEAD_TIMES[change_type]
+    if not lead:
+        return None  # no lead time: the window may already have started (emergency work)
     if window_start - submitted_at >= lead:
         return None
     earliest = earliest_window_start(change_type, submitted_at)

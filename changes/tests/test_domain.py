@@ -36,6 +36,7 @@ def test_expedited_lead_time_boundaries():
 @pytest.mark.parametrize("change_type", ["standard", "emergency"])
 def test_no_lead_time_for_standard_and_emergency(change_type):
     assert domain.lead_time_problem(change_type, SUBMIT, SUBMIT) is None
+    assert domain.lead_time_problem(change_type, SUBMIT, SUBMIT - timedelta(minutes=3)) is None
 
 
 def test_submission_names_each_missing_field():
