@@ -45,6 +45,18 @@ class ChangeRequest(models.Model):
     window_start = models.DateTimeField(null=True, blank=True)
     window_end = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    template = models.ForeignKey(
+        "changes.StandardChangeTemplate", null=True, blank=True, on_delete=models.PROTECT, related_name="changes"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    implementation_started_at = models.DateTimeField(null=True, blank=True)
+    implementation_ended_at = models.DateTimeField(null=True, blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    review_notes = models.TextField(blank=True)
+    review_reminded_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords(m2m_fields=[services])
@@ -64,3 +76,121 @@ class ChangeRequest(models.Model):
 
     def __str__(self):
         return f"{self.reference} {self.title}"
+
+    @property
+    def implemented_at(self):
+        """When the work was done (the end of implementation, or its start while it runs)."""
+        return self.implementation_ended_at or self.implementation_started_at
+
+
+class ReferenceCounter(models.Model):
+    """The last CHG-YYYY-NNNN number handed out per year (row-locked while allocating)."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.year}: {self.last}"
+
+
+class Decision(models.TextChoices):
+    APPROVE = "approve", "Approve"
+    REJECT = "reject", "Reject"
+
+
+class Approval(models.Model):
+    change = models.ForeignKey(ChangeRequest, on_delete=models.CASCADE, related_name="approvals")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="change_approvals")
+    decision = models.CharField(max_length=10, choices=Decision.choices)
+    at = models.DateTimeField()
+    comment = models.TextField(blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["change", "by"], name="one_decision_per_user_per_change"),
+            models.CheckConstraint(
+                condition=~Q(decision="reject") | ~Q(comment=""), name="rejection_needs_comment"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.change.reference}: {self.decision} by {self.by}"
+
+
+class StandardChangeTemplate(models.Model):
+    """A pre-approved change: changes created from it need no approval."""
+
+    slug = models.SlugField(unique=True)
+    title = models.CharField(max_length=200)
+    description = models.TextField()
+    justification = models.TextField(blank=True)
+    impact_systems = models.TextField(blank=True)
+    impact_users = models.TextField(blank=True)
+    impact_downtime_minutes = models.PositiveIntegerField(default=0)
+    services = models.ManyToManyField("sla.Service", blank=True, related_name="standard_change_templates")
+    implementation_plan = models.TextField()
+    rollback_plan = models.TextField()
+    testing_plan = models.TextField()
+    default_duration_minutes = models.PositiveIntegerField(default=60)
+    active = models.BooleanField(default=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords(m2m_fields=[services])
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self):
+        return self.title
+
+
+class BlackoutWindow(models.Model):
+    """A period when no changes go out: organisation-wide (no services) or for some services."""
+
+    title = models.CharField(max_length=200)
+    reason = models.TextField(blank=True)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    services = models.ManyToManyField("sla.Service", blank=True, related_name="blackout_windows")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    history = HistoricalRecords(m2m_fields=[services])
+
+    class Meta:
+        ordering = ["starts_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="blackout_ends_after_start")
+        ]
+        indexes = [models.Index(fields=["starts_at", "ends_at"], name="blackout_window_idx")]
+
+    def __str__(self):
+        return f"{self.title} ({self.starts_at:%Y-%m-%d} – {self.ends_at:%Y-%m-%d})"
+
+
+class ChangeComment(models.Model):
+    change = models.ForeignKey(ChangeRequest, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.change.reference} comment by {self.author}"
+
+
+class CalendarFeedToken(models.Model):
+    """A per-user secret for the iCalendar feed URL (calendar clients cannot log in)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="change_feed_token")
+    key = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"feed token of {self.user}"

@@ -29,3 +29,41 @@ class ChangeRequestFactory(factory.django.DjangoModelFactory):
     def services(self, create, extracted, **kwargs):
         if create and extracted:
             self.services.set(extracted)
+
+
+class StandardChangeTemplateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "changes.StandardChangeTemplate"
+        django_get_or_create = ("slug",)
+        skip_postgeneration_save = True
+
+    slug = factory.Sequence(lambda n: f"template-{n}")
+    title = factory.Sequence(lambda n: f"Rotate TLS certificates {n}")
+    description = "Replace the certificates before they expire."
+    justification = "Certificates expire."
+    impact_systems = "load balancers"
+    impact_users = "none"
+    impact_downtime_minutes = 0
+    implementation_plan = "Upload, switch, verify."
+    rollback_plan = "Switch back to the old certificate."
+    testing_plan = "curl -v the endpoints."
+
+    @factory.post_generation
+    def services(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.services.set(extracted)
+
+
+class BlackoutWindowFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "changes.BlackoutWindow"
+        skip_postgeneration_save = True
+
+    title = "Black Friday"
+    starts_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=6))
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + timedelta(days=2))
+
+    @factory.post_generation
+    def services(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.services.set(extracted)

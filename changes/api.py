@@ -1,0 +1,92 @@
+from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from delivery_portal import roles
+
+from . import selectors, services
+from .models import Approval, ChangeRequest
+from .serializers import ChangeSerializer, CommentSerializer
+
+DECIDERS = (roles.CAB_MEMBER, roles.DELIVERY_MANAGER, roles.ON_CALL)
+
+
+class ChangeViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Change requests. Process rules that forbid an action answer 409 {"detail", "reasons"}."""
+
+    serializer_class = ChangeSerializer
+    lookup_field = "reference"
+    write_roles = roles.WRITER_ROLES
+    action_roles = {"approve": DECIDERS, "reject": DECIDERS}
+
+    def get_queryset(self):
+        qs = ChangeRequest.objects.select_related("requester", "template").prefetch_related(
+            "services", Prefetch("approvals", queryset=Approval.objects.select_related("by"))
+        )
+        params = self.request.query_params
+        if params.get("state"):
+            qs = qs.filter(state=params["state"])
+        if params.get("change_type"):
+            qs = qs.filter(change_type=params["change_type"])
+        if params.get("service"):
+            qs = qs.filter(services__slug=params["service"]).distinct()
+        return qs.order_by("-created_at")
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        conflicts = selectors.conflicts_for_changes(page)
+        serializer = self.get_serializer(page, many=True, context={**self.get_serializer_context(), "conflicts": conflicts})
+        return self.get_paginated_response(serializer.data)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        fields, service_list, template = serializer.to_fields(serializer.validated_data)
+        change = services.change_create(user=request.user, services=service_list or (), template=template, **fields)
+        return Response(self._show(change), status=status.HTTP_201_CREATED)
+
+    def _show(self, change):
+        change = selectors.change_detail(change.reference)
+        return self.get_serializer(change).data
+
+    def _decide(self, request, verb):
+        body = CommentSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        change = self.get_object()
+        getattr(services, f"change_{verb}")(change=change, user=request.user, comment=body.validated_data["comment"])
+        return Response(self._show(change))
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"])
+    def submit(self, request, reference=None):
+        change = self.get_object()
+        services.change_submit(change=change, user=request.user)
+        return Response(self._show(change))
+
+    @extend_schema(request=CommentSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, reference=None):
+        return self._decide(request, "approve")
+
+    @extend_schema(request=CommentSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, reference=None):
+        return self._decide(request, "reject")
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"], url_path="transition/(?P<verb>schedule|start|complete|fail|close|cancel)")
+    def transition(self, request, reference=None, verb=None):
+        change = self.get_object()
+        services.ACTIONS[verb](change=change, user=request.user)
+        return Response(self._show(change))
+
+    @extend_schema(request=CommentSerializer)
+    @action(detail=True, methods=["post"])
+    def review(self, request, reference=None):
+        body = CommentSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        change = self.get_object()
+        services.change_review(change=change, user=request.user, notes=body.validated_data["comment"])
+        return Response(self._show(change))

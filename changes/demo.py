@@ -1,0 +1,123 @@
+"""Demo data of the changes app: templates, changes in various states, a blackout window.
+
+Idempotent: everything is keyed on its title/slug and created only when missing.
+"""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+
+from sla.models import Service
+
+from . import services
+from .models import BlackoutWindow, ChangeRequest, StandardChangeTemplate
+
+
+def _services():
+    existing = list(Service.objects.order_by("slug")[:3])
+    if len(existing) >= 2:
+        return existing
+    made = []
+    for slug, name in [("checkout", "Checkout"), ("search", "Search")]:
+        service, _ = Service.objects.get_or_create(slug=slug, defaults={"name": name, "sla_target": Decimal("99.9")})
+        made.append(service)
+    return made
+
+
+def _hour(delta):
+    return (timezone.now() + delta).replace(minute=0, second=0, microsecond=0)
+
+
+def load(users):
+    svc = _services()
+    first, second = svc[0], svc[1]
+    certs, _ = StandardChangeTemplate.objects.get_or_create(
+        slug="rotate-tls-certificates",
+        defaults=dict(
+            title="Rotate TLS certificates",
+            description="Replace the load balancer certificates before they expire.",
+            justification="Certificates expire every 90 days.",
+            impact_systems="load balancers",
+            impact_users="none (connections drain)",
+            impact_downtime_minutes=0,
+            implementation_plan="Upload the new certificate, switch the listener, verify with curl.",
+            rollback_plan="Switch the listener back to the previous certificate.",
+            testing_plan="curl -v every public endpoint; check expiry dates.",
+            default_duration_minutes=30,
+            approved_by=users.get("manager"),
+        ),
+    )
+    if not certs.services.exists():
+        certs.services.set([first])
+    StandardChangeTemplate.objects.get_or_create(
+        slug="scale-out-workers",
+        defaults=dict(
+            title="Scale out worker pool",
+            description="Add worker nodes to absorb load.",
+            impact_systems="worker pool",
+            impact_users="none",
+            implementation_plan="Raise the autoscaling group's desired count.",
+            rollback_plan="Lower the desired count again.",
+            testing_plan="Queue latency back under 1 s.",
+            approved_by=users.get("manager"),
+        ),
+    )
+    if not BlackoutWindow.objects.filter(title="Year-end trading freeze").exists():
+        year_end = timezone.now().replace(month=12, day=20, hour=0, minute=0, second=0, microsecond=0)
+        BlackoutWindow.objects.create(
+            title="Year-end trading freeze",
+            reason="Peak trading: no changes go out.",
+            starts_at=year_end,
+            ends_at=year_end + timedelta(days=14),
+            created_by=users.get("manager"),
+        )
+
+    def change(title, requester, change_type, start, hours=2, **kw):
+        existing = ChangeRequest.objects.filter(title=title).first()
+        if existing:
+            return existing, False
+        return services.change_create(
+            user=requester, services=kw.pop("services", [first]), title=title, change_type=change_type,
+            description=kw.pop("description", f"{title}."), justification="Keeps the platform supported.",
+            impact_systems="primary database", impact_users="checkout users during the window",
+            impact_downtime_minutes=kw.pop("downtime", 5), implementation_plan="1. Announce. 2. Apply. 3. Verify.",
+            rollback_plan=kw.pop("rollback_plan", "Restore the previous version from the release archive."),
+            testing_plan="Run the smoke suite and watch error rates for 30 minutes.",
+            window_start=start, window_end=start + timedelta(hours=hours),
+        ), True
+
+    oncall, manager, cab1, cab2 = users["oncall"], users["manager"], users["cab1"], users["cab2"]
+    change("Add read replica to orders database", oncall, "normal", _hour(timedelta(days=12)))  # a draft
+    awaiting, new = change("Upgrade PostgreSQL 15 to 16", oncall, "normal", _hour(timedelta(days=8)))
+    if new:
+        services.change_submit(change=awaiting, user=oncall)
+    half, new = change("Enable HTTP/3 on the edge", manager, "normal", _hour(timedelta(days=9)), services=[second])
+    if new:
+        services.change_submit(change=half, user=manager)
+        services.change_approve(change=half, user=cab1, comment="Looks safe; watch the error rate.")
+    approved, new = change("Move search to the new cluster", oncall, "normal", _hour(timedelta(days=10)), services=[second])
+    if new:
+        services.change_submit(change=approved, user=oncall)
+        services.change_approve(change=approved, user=cab1)
+        services.change_approve(change=approved, user=cab2, comment="Agreed at CAB.")
+        services.change_schedule(change=approved, user=oncall)
+    expedited, new = change("Patch OpenSSL CVE", manager, "expedited", _hour(timedelta(days=2)))
+    if new:
+        services.change_submit(change=expedited, user=manager)
+    rejected, new = change("Rewrite the cart in one weekend", oncall, "normal", _hour(timedelta(days=8)), hours=48)
+    if new:
+        services.change_submit(change=rejected, user=oncall)
+        services.change_reject(change=rejected, user=cab2, comment="Too large for one change; split it up.")
+    at = timezone.now() - timedelta(days=7)
+    emergency, new = change("Hotfix payment timeout", manager, "emergency", at + timedelta(minutes=1), hours=1)
+    if new:
+        services.change_submit(change=emergency, user=manager, at=at)
+        services.change_approve(change=emergency, user=oncall, at=at)
+        services.change_start(change=emergency, user=oncall, at=at + timedelta(minutes=5))
+        services.change_complete(change=emergency, user=oncall, at=at + timedelta(minutes=40))
+    standard, new = change("Rotate TLS certificates (demo)", oncall, "normal", _hour(timedelta(days=1)), hours=1)
+    if new:
+        ChangeRequest.objects.filter(pk=standard.pk).update(change_type="standard", template=certs)
+        standard.refresh_from_db()
+        services.change_submit(change=standard, user=oncall)
