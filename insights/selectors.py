@@ -20,11 +20,13 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncWeek
 from django.utils import timezone
 
+from changes import selectors as changes_selectors
 from changes.models import ChangeRequest, ChangeState
 from delivery_portal import roles
 from delivery_portal.strategy_guide import STRATEGIES, recommend_for_release
 from deployments.models import Deployment, DeploymentCommit, DeploymentState
 from incidents.models import Incident, IncidentState
+from releases import selectors as releases_selectors
 from releases.models import Release
 from sla.models import Service, Team
 
@@ -245,12 +247,12 @@ def open_incidents_by_severity(*, at: datetime | None = None, limit: int = 20) -
 
 
 def changes_awaiting_approval(*, user, limit: int = 20) -> dict | None:
-    """Submitted changes that `user` may approve (a CAB member, not the requester); None
-    for users who approve nothing. Two queries."""
-    if not roles.has_role(user, roles.CAB_MEMBER):
+    """Submitted changes waiting for `user`'s decision (of a type they decide, not their
+    own, not yet decided by them); None for users who approve nothing. Two queries."""
+    if not roles.has_any_role(user, roles.CAB_MEMBER, roles.ON_CALL):
         return None
-    qs = ChangeRequest.objects.filter(state=ChangeState.SUBMITTED).exclude(requester=user)
-    items = list(qs.select_related("requester").order_by(F("window_start").asc(nulls_last=True), "reference")[:limit])
+    qs = changes_selectors.changes_awaiting(user)
+    items = list(qs.select_related("requester")[:limit])
     return {"items": items, "total": qs.count(), "limit": limit}
 
 
@@ -258,7 +260,11 @@ def upcoming_releases(*, at: datetime | None = None, days: int = 14, limit: int 
     """Releases whose target date is within the next `days` days (today included). Two queries."""
     today = timezone.localdate(at or timezone.now())
     qs = Release.objects.filter(target_date__gte=today, target_date__lte=today + timedelta(days=days))
-    items = list(qs.prefetch_related("services").order_by("target_date", "version")[:limit])
+    items = list(qs.prefetch_related("services", "comms_items").order_by("target_date", "version")[:limit])
+    verdicts = releases_selectors.recommendations_for(items, at=at)
+    for release in items:
+        release.verdict = verdicts[release.pk]
+        release.comms_due = [item for item in release.comms_items.all() if not item.done and item.due_date <= today + timedelta(days=1)]
     return {"items": items, "today": today, "days": days, "limit": limit}
 
 

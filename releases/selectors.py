@@ -69,6 +69,33 @@ def release_evaluation(release: Release, *, at=None) -> tuple[list[domain.Criter
     return results, domain.decide(results, target=release.target_date), evidence
 
 
+def recommendations_for(releases, *, at=None) -> dict[int, str]:
+    """release pk -> "GO" / "CONDITIONAL GO" / "NO-GO" for many releases in two queries.
+
+    The same rules as release_evaluation, for lists (the dashboard) where one evaluation
+    per release would cost queries per row.
+    """
+    at = at or timezone.now()
+    by_pk = {release.pk: release for release in releases}
+    newest: dict[int, dict[str, dict]] = {pk: {} for pk in by_pk}
+    rows = Evidence.objects.filter(release_id__in=by_pk, recorded_at__lte=at).order_by(
+        "release_id", "criterion", "-recorded_at", "-id"
+    )
+    for release_id, criterion, payload in rows.values_list("release_id", "criterion", "payload"):
+        newest[release_id].setdefault(criterion, payload)
+    open_bugs: dict[int, list[str]] = {pk: [] for pk in by_pk}
+    fixes = BugFix.objects.filter(release_id__in=by_pk, priority__in=["P1", "P2"]).exclude(status=BugFix.Status.RESOLVED)
+    for release_id, priority in fixes.values_list("release_id", "priority"):
+        open_bugs[release_id].append(priority)
+    verdicts = {}
+    for pk, release in by_pk.items():
+        results = domain.evaluate_criteria(
+            newest[pk], scope_open_p1=open_bugs[pk].count("P1"), scope_open_p2=open_bugs[pk].count("P2")
+        )
+        verdicts[pk] = domain.decide(results, target=release.target_date).recommendation
+    return verdicts
+
+
 def release_readiness(release: Release, *, at=None) -> dict:
     """The contract's readiness JSON, shared by the API, the release page and release_checker.py."""
     results, decision, _evidence = release_evaluation(release, at=at)

@@ -92,5 +92,8 @@ def test_panels_content(client_for, users):
     assert theirs.reference in html and mine.reference not in html and "A draft" not in html
     assert "v2.0.0" in html and "v3.0.0" not in html
     assert "9.9.9" in html
-    # Not a CAB member: no approvals, a note instead.
-    assert "Only CAB members approve change requests." in client_for("oncall").get("/").content.decode()
+    # On call decides emergency changes only: the normal change does not wait for them.
+    oncall_html = client_for("oncall").get("/").content.decode()
+    assert theirs.reference not in oncall_html and "Nothing waits for your approval." in oncall_html
+    # A viewer approves nothing: a note instead.
+    assert "Change requests are approved by CAB members" in client_for("viewer").get("/").content.decode()
