@@ -6,7 +6,6 @@ import hashlib
 import json
 from datetime import datetime
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -72,7 +71,7 @@ def _system_entry(incident: Incident, *, text: str, at, by=None, kind=TimelineKi
 
 
 def _incident_url(incident: Incident) -> str:
-    return settings.SITE_URL.rstrip("/") + reverse("incidents:detail", kwargs={"reference": incident.reference})
+    return reverse("incidents:detail", kwargs={"reference": incident.reference})
 
 
 def _stakeholders(incident: Incident):
@@ -121,7 +120,7 @@ def _notify(incident: Incident, *, event: str, subject: str, body: str = "") -> 
 
 def _lock(incident: Incident) -> Incident:
     """Re-read the incident under a row lock (serialises changes to one incident)."""
-    return Incident.objects.select_for_update().select_related("commander").get(pk=incident.pk)
+    return Incident.objects.select_for_update(of=("self",)).select_related("commander").get(pk=incident.pk)
 
 
 def _resolve_user(username_or_user):
@@ -469,6 +468,7 @@ def postmortem_save(*, incident: Incident, by=None, **sections) -> PostMortem:
     unknown = set(sections) - set(POSTMORTEM_FIELDS)
     if unknown:
         raise ValueError(f"not a post-mortem section: {', '.join(sorted(unknown))}")
+    incident = _lock(incident)
     if incident.state not in (IncidentState.RESOLVE, IncidentState.REVIEW, IncidentState.CLOSED):
         raise ProcessError("A post-mortem is written once the incident is resolved.")
     pm, _ = PostMortem.objects.select_for_update().get_or_create(incident=incident)
@@ -485,6 +485,7 @@ def postmortem_save(*, incident: Incident, by=None, **sections) -> PostMortem:
 @transaction.atomic
 def postmortem_complete(*, incident: Incident, by=None, at: datetime | None = None) -> PostMortem:
     at = _now(at)
+    incident = _lock(incident)
     pm = PostMortem.objects.select_for_update().filter(incident=incident).first()
     if pm is None:
         raise ProcessError("There is no post-mortem to complete yet.")
@@ -502,6 +503,7 @@ def postmortem_complete(*, incident: Incident, by=None, at: datetime | None = No
 
 @transaction.atomic
 def action_item_add(*, incident: Incident, title: str, owner, due_date, by=None) -> ActionItem:
+    incident = _lock(incident)
     if incident.state not in (IncidentState.RESOLVE, IncidentState.REVIEW, IncidentState.CLOSED):
         raise ProcessError("Action items belong to the post-mortem, written once the incident is resolved.")
     owner = _resolve_user(owner)
@@ -578,7 +580,7 @@ def _alert_one(*, alert: dict, common: dict, by, at) -> tuple[str, str]:
     starts_at = _alert_time(alert.get("startsAt")) or at
     ends_at = _alert_time(alert.get("endsAt"))
     alertname = labels.get("alertname", "")
-    known = AlertFingerprint.objects.select_for_update().select_related("incident").filter(fingerprint=fingerprint).first()
+    known = AlertFingerprint.objects.select_for_update(of=("self",)).select_related("incident").filter(fingerprint=fingerprint).first()
 
     if status == "resolved":
         if known is None:
@@ -675,3 +677,91 @@ def _alert_one(*, alert: dict, common: dict, by, at) -> tuple[str, str]:
 def highest_reference_number(year: int) -> int:
     """Used by tests and the demo: the counter value for `year` (0 if none yet)."""
     return IncidentCounter.objects.filter(year=year).aggregate(m=Max("last_number"))["m"] or 0
+
+
+# --- reminders (run by the beat tasks) ----------------------------------------------------
+def _ledger(*, kind, incident, slot, at, action_item=None) -> bool:
+    """Write the ledger row for one reminder; False if it was already sent (idempotent)."""
+    from .models import ReminderLedger
+
+    try:
+        with transaction.atomic():
+            ReminderLedger.objects.create(kind=kind, incident=incident, action_item=action_item, slot=slot, sent_at=at)
+        return True
+    except IntegrityError:
+        return False
+
+
+def remind_overdue_status_updates(*, at: datetime | None = None) -> int:
+    """Remind the commander once per missed status update of SEV-1/2 incidents."""
+    from .models import ReminderLedger
+    from .selectors import incident_clocks, with_clock_facts
+
+    at = _now(at)
+    sent = 0
+    candidates = with_clock_facts(
+        Incident.objects.select_related("commander").filter(
+            severity__in=domain.CADENCE_SEVERITIES, state__in=[IncidentState.TRIAGE, IncidentState.RESPOND]
+        )
+    )
+    for incident in candidates:
+        next_due = incident_clocks(incident, at=at).next_update_due_at
+        slot = domain.missed_update_slot(next_due=next_due, at=at)
+        if slot is None:
+            continue
+        with transaction.atomic():
+            if not _ledger(kind=ReminderLedger.Kind.STATUS_UPDATE, incident=incident, slot=slot, at=at):
+                continue
+            users = [incident.commander] if incident.commander_id else []
+            notify(
+                event="incident.status_update_overdue",
+                subject=f"{incident.reference} ({incident.severity}): status update overdue since {slot:%H:%M} UTC",
+                body=f"Post a status update on {incident.reference}: {incident.title}. One is due every 30 minutes until resolved.",
+                users=users,
+                url=_incident_url(incident),
+                payload={"reference": incident.reference, "due_at": slot.isoformat()},
+            )
+            sent += 1
+    return sent
+
+
+def remind_overdue_postmortems(*, at: datetime | None = None) -> int:
+    """Remind once about each overdue post-mortem and each overdue action item."""
+    from .models import ReminderLedger
+    from .selectors import action_items, overdue_postmortems
+
+    at = _now(at)
+    sent = 0
+    for incident in overdue_postmortems(at=at):
+        due = domain.postmortem_due_at(severity=incident.severity, resolved_at=incident.resolved_at)
+        with transaction.atomic():
+            if not _ledger(kind=ReminderLedger.Kind.POSTMORTEM, incident=incident, slot=due, at=at):
+                continue
+            users = [incident.commander] if incident.commander_id else []
+            if incident.created_by_id:
+                users.append(incident.created_by)
+            notify(
+                event="incident.postmortem_overdue",
+                subject=f"{incident.reference}: post-mortem overdue (was due {due:%Y-%m-%d %H:%M} UTC)",
+                body=f"{incident.severity} incidents need a complete post-mortem within 48 hours of resolution.",
+                users=users,
+                url=_incident_url(incident),
+                payload={"reference": incident.reference, "due_at": due.isoformat()},
+            )
+            sent += 1
+    for item in action_items(overdue_only=True, at=at):
+        incident = item.postmortem.incident
+        slot = datetime.combine(item.due_date, datetime.min.time(), tzinfo=timezone.get_current_timezone())
+        with transaction.atomic():
+            if not _ledger(kind=ReminderLedger.Kind.ACTION_ITEM, incident=incident, action_item=item, slot=slot, at=at):
+                continue
+            notify(
+                event="incident.action_item_overdue",
+                subject=f"Action item overdue ({incident.reference}): {item.title}",
+                body=f"It was due {item.due_date:%Y-%m-%d}.",
+                users=[item.owner],
+                url=_incident_url(incident),
+                payload={"reference": incident.reference, "action_item": item.pk},
+            )
+            sent += 1
+    return sent
