@@ -244,9 +244,9 @@ def format_duration(value: timedelta | None) -> str:
     hours, rest = divmod(rest, 3600)
     minutes, seconds = divmod(rest, 60)
     if days:
-        return f"{sign}{days}d {hours}h {minutes}m"
+        return f"{sign}{days}d" + (f" {hours}h" if hours else "") + (f" {minutes}m" if minutes else "")
     if hours:
-        return f"{sign}{hours}h {minutes}m"
+        return f"{sign}{hours}h" + (f" {minutes}m" if minutes else "")
     if minutes:
         return f"{sign}{minutes}m" + (f" {seconds}s" if seconds else "")
     return f"{sign}{seconds}s"
