@@ -1,4 +1,6 @@
 from django.contrib.auth import get_user_model
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from changes.models import ChangeRequest
@@ -47,9 +49,11 @@ class IncidentSerializer(PortalModelSerializer):
     def _dt(self, value):
         return IsoDateTimeField().to_representation(value)
 
+    @extend_schema_field(OpenApiTypes.DATETIME)
     def get_response_due_at(self, obj):
         return self._dt(self._clocks(obj).response_due_at)
 
+    @extend_schema_field(OpenApiTypes.DATETIME)
     def get_resolution_due_at(self, obj):
         return self._dt(self._clocks(obj).resolution_due_at)
 
@@ -59,12 +63,15 @@ class IncidentSerializer(PortalModelSerializer):
     def get_resolution_breached(self, obj) -> bool:
         return self._clocks(obj).resolution_breached
 
+    @extend_schema_field(OpenApiTypes.DATETIME)
     def get_next_update_due_at(self, obj):
         return self._dt(self._clocks(obj).next_update_due_at)
 
+    @extend_schema_field(OpenApiTypes.DATETIME)
     def get_postmortem_due_at(self, obj):
         return self._dt(self._clocks(obj).postmortem_due_at)
 
+    @extend_schema_field(OpenApiTypes.DATETIME)
     def get_postmortem_completed_at(self, obj):
         return self._dt(getattr(obj, "pm_completed_at", None))
 
