@@ -30,6 +30,8 @@ class Incident(models.Model):
     services = models.ManyToManyField("sla.Service", related_name="incidents")
     commander = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="commanded_incidents")
     counts_against_sla = models.BooleanField(default=True)
+    # False while counting follows the severity (SEV-1/2 count); True once someone set it.
+    counts_against_sla_set = models.BooleanField(default=False)
     impact_started_at = models.DateTimeField()
     impact_ended_at = models.DateTimeField(null=True, blank=True)
     detected_at = models.DateTimeField()

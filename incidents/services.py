@@ -133,6 +133,13 @@ def _resolve_user(username_or_user):
         raise ValidationError({"commander": [f"No active user called {username_or_user!r}."]}) from None
 
 
+def _check_commander(user) -> None:
+    from delivery_portal import roles
+
+    if not roles.has_role(user, roles.ON_CALL):
+        raise ValidationError({"commander": [f"{user.username} is not on-call staff (needs the on_call role) and cannot command an incident."]})
+
+
 # --- references --------------------------------------------------------------------------
 def allocate_reference(*, year: int) -> str:
     """Next INC-YYYY-NNNN: a per-year counter row locked with select_for_update.
@@ -150,6 +157,9 @@ def allocate_reference(*, year: int) -> str:
         IncidentCounter.objects.get_or_create(year=year, defaults={"last_number": highest})
         counter = IncidentCounter.objects.select_for_update().get(year=year)
     counter.last_number += 1
+    # Skip numbers already taken by hand (imports, fixtures): the counter stays authoritative.
+    while Incident.objects.filter(reference=domain.format_reference(year, counter.last_number)).exists():
+        counter.last_number += 1
     counter.save(update_fields=["last_number"])
     return domain.format_reference(year, counter.last_number)
 
@@ -186,6 +196,7 @@ def incident_open(
     if severity not in domain.SEVERITIES:
         raise ValidationError({"severity": [f"Severity must be one of {', '.join(domain.SEVERITIES)}."]})
     detected_at = detected_at or at
+    counts_set = counts_against_sla is not None
     if counts_against_sla is None:
         counts_against_sla = domain.counts_against_sla_default(severity)
     incident = Incident(
@@ -195,6 +206,7 @@ def incident_open(
         severity=severity,
         state=IncidentState.DETECT,
         counts_against_sla=counts_against_sla,
+        counts_against_sla_set=counts_set,
         impact_started_at=impact_started_at,
         detected_at=detected_at,
         created_by=by if getattr(by, "pk", None) else None,
@@ -247,6 +259,12 @@ def incident_update(
             f"(response due {domain.response_due_at(severity, incident.detected_at):%Y-%m-%d %H:%M} UTC, "
             f"resolution due {domain.resolution_due_at(severity, incident.detected_at):%Y-%m-%d %H:%M} UTC)."
         )
+    if counts_against_sla is not UNSET:
+        if not incident.counts_against_sla_set:
+            incident.counts_against_sla_set = True
+            changed = True
+    elif not incident.counts_against_sla_set:
+        counts_against_sla = domain.counts_against_sla_default(incident.severity)  # follows the severity
     if counts_against_sla is not UNSET and counts_against_sla != incident.counts_against_sla:
         incident.counts_against_sla = counts_against_sla
         changed = True
@@ -320,6 +338,7 @@ def incident_triage(*, incident: Incident, by=None, commander=None, at: datetime
     commander = _resolve_user(commander) or by
     if commander is None or not getattr(commander, "pk", None):
         raise ValidationError({"commander": ["Triage needs an incident commander."]})
+    _check_commander(commander)
     incident.state = IncidentState.TRIAGE
     incident.commander = commander
     incident.acknowledged_at = at
@@ -343,6 +362,7 @@ def incident_assign_commander(*, incident: Incident, commander, by=None, at: dat
     commander = _resolve_user(commander)
     if commander is None:
         raise ValidationError({"commander": ["Name the new incident commander."]})
+    _check_commander(commander)
     if incident.state == IncidentState.CLOSED:
         raise ProcessError("A closed incident keeps its commander.")
     if incident.commander_id == commander.pk:

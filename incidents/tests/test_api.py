@@ -224,3 +224,34 @@ def test_postmortem_rule_blocks_close_for_sev2_only(api_for, portal):
 
 def test_unknown_incident_is_404(api_for, db):
     assert api_for("viewer").get("/api/v1/incidents/INC-1999-0001/").status_code == 404
+
+
+def test_counting_follows_severity_until_set_explicitly(api_for, portal):
+    api = api_for("oncall")
+    ref = open_incident(api, "SEV-3")["reference"]
+    assert ImpactWindow.objects.get(source_ref=ref).counts_against_sla is False
+    r = api.patch(f"/api/v1/incidents/{ref}/", {"severity": "SEV-1"}, format="json")
+    assert r.json()["counts_against_sla"] is True
+    assert ImpactWindow.objects.get(source_ref=ref).counts_against_sla is True
+    r = api.patch(f"/api/v1/incidents/{ref}/", {"counts_against_sla": False}, format="json")
+    assert r.json()["counts_against_sla"] is False
+    r = api.patch(f"/api/v1/incidents/{ref}/", {"severity": "SEV-2"}, format="json")
+    assert r.json()["counts_against_sla"] is False  # set by a person: stays
+    assert ImpactWindow.objects.get(source_ref=ref).counts_against_sla is False
+
+
+def test_commander_must_be_on_call(api_for, portal):
+    api = api_for("oncall")
+    ref = open_incident(api)["reference"]
+    r = transition(api, ref, "triage", T0 + timedelta(minutes=1), commander="viewer")
+    assert r.status_code == 400 and "commander" in r.json()
+
+
+def test_references_skip_numbers_taken_by_hand(api_for, portal):
+    from incidents.tests.factories import IncidentFactory
+
+    api = api_for("oncall")
+    first = open_incident(api)["reference"]
+    n = int(first.rsplit("-", 1)[1])
+    IncidentFactory(reference=f"INC-2026-{n + 1:04d}")
+    assert open_incident(api)["reference"] == f"INC-2026-{n + 2:04d}"
