@@ -1,6 +1,5 @@
 """Incidents API (/api/v1/incidents/, /api/v1/alerts/alertmanager/)."""
 
-from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets

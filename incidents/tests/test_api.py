@@ -255,3 +255,31 @@ def test_references_skip_numbers_taken_by_hand(api_for, portal):
     n = int(first.rsplit("-", 1)[1])
     IncidentFactory(reference=f"INC-2026-{n + 1:04d}")
     assert open_incident(api)["reference"] == f"INC-2026-{n + 2:04d}"
+
+
+def test_closed_timeline_is_final_and_factories_work(api_for, users, portal):
+    from incidents.tests.factories import ActionItemFactory, TimelineEntryFactory
+
+    api = api_for("oncall")
+    ref = open_incident(api, "SEV-4")["reference"]
+    for i, to in enumerate(["triage", "respond", "resolve", "review", "closed"]):
+        assert transition(api, ref, to, T0 + timedelta(minutes=i + 1)).status_code == 200
+    r = api.post(f"/api/v1/incidents/{ref}/timeline/", {"kind": "note", "text": "late"}, format="json")
+    assert r.status_code == 409
+    r = api.post(f"/api/v1/incidents/{ref}/timeline/", {"kind": "gossip", "text": "x"}, format="json")
+    assert r.status_code == 400 and "kind" in r.json()
+    assert TimelineEntryFactory().incident.timeline.count() == 1
+    assert ActionItemFactory().postmortem.action_items.count() == 1
+
+
+def test_api_list_is_bounded(api_for, portal, checkout, django_assert_max_num_queries):
+    api = api_for("oncall")
+    for i in range(12):
+        ref = open_incident(api, "SEV-1" if i % 2 else "SEV-3", services=("portal", "checkout"))["reference"]
+        api.post(f"/api/v1/incidents/{ref}/timeline/", {"kind": "status_update", "text": "x"}, format="json")
+    viewer = api_for("viewer")
+    viewer.get("/api/v1/incidents/")  # warm the token/user caches
+    with django_assert_max_num_queries(8):
+        body = viewer.get("/api/v1/incidents/").json()
+    assert body["count"] == 12
+    assert all(item["next_update_due_at"] is None for item in body["results"])  # none triaged yet
