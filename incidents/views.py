@@ -137,13 +137,16 @@ def _detail_context(request, incident, **forms):
                 "resolved_at": incident.resolved_at,
             }
         ),
-        "durations": domain.durations(
-            impact_started_at=incident.impact_started_at,
-            detected_at=incident.detected_at,
-            acknowledged_at=incident.acknowledged_at,
-            resolved_at=incident.resolved_at,
-            impact_ended_at=incident.impact_ended_at,
-        ),
+        "durations": {
+            name: domain.format_duration(value)
+            for name, value in domain.durations(
+                impact_started_at=incident.impact_started_at,
+                detected_at=incident.detected_at,
+                acknowledged_at=incident.acknowledged_at,
+                resolved_at=incident.resolved_at,
+                impact_ended_at=incident.impact_ended_at,
+            ).items()
+        },
         "history": history_entries(incident),
         "kinds": TimelineKind.choices,
     }
