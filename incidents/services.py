@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -297,6 +297,8 @@ def incident_correct_times(*, incident: Incident, by=None, reason: str = "", at:
     notes = []
     for name, value in times.items():
         old = getattr(incident, name)
+        if old is not None and value is not None and abs(old - value) < timedelta(seconds=1):
+            continue  # forms show whole seconds: not a correction
         if old != value:
             if name in ("impact_started_at", "detected_at") and value is None:
                 raise ValidationError({name: ["This time cannot be removed."]})

@@ -180,3 +180,17 @@ def test_open_incidents_for_the_dashboard(users, portal, django_assert_max_num_q
     assert [i.severity for i in result] == ["SEV-1", "SEV-2", "SEV-3"]
     assert result[0].clocks.response_breached and not result[1].clocks.response_breached
     assert result[0].clocks.response_due_at == T0 + timedelta(minutes=15)
+
+
+def test_correct_times_form_ignores_unchanged_seconds(client_for, users, portal):
+    incident = services.incident_open(
+        title="x", severity="SEV-3", services=[portal], impact_started_at=T0.replace(microsecond=123456), detected_at=T0 + timedelta(seconds=1, microseconds=5),
+        by=users["oncall"], at=T0,
+    )
+    before = incident.timeline.count()
+    r = client_for("oncall").post(
+        reverse("incidents:times", args=[incident.reference]),
+        {"impact_started_at": "2026-03-02T10:00:00", "detected_at": "2026-03-02T10:00:01", "reason": "nothing"},
+    )
+    assert r.status_code == 302
+    assert incident.timeline.count() == before
