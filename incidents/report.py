@@ -90,17 +90,28 @@ def build_from_db(reference: str, *, at=None) -> dict:
     return _assemble(incident=data, timeline=timeline, postmortem=PostMortemSerializer(pm).data if pm else None)
 
 
-def build_from_api(client, reference: str, *, not_found: type[Exception]) -> dict:
-    """`client` is scripts/_common.ApiClient; `not_found` the exception it raises on 404."""
-    try:
-        incident = client.get(f"incidents/{reference}/")
-    except not_found:
-        raise IncidentNotFound(reference) from None
-    timeline = client.get_all(f"incidents/{reference}/timeline/")
-    try:
-        postmortem = client.get(f"incidents/{reference}/postmortem/")
-    except not_found:
-        postmortem = None
+def build_from_api(client, reference: str, *, api_error: type[Exception]) -> dict:
+    """`client` is scripts/_common.ApiClient; `api_error` its ApiError (with `.status`)."""
+
+    def get(path, params=None):
+        try:
+            return client.get(path, params=params)
+        except api_error as exc:
+            if getattr(exc, "status", None) == 404:
+                return None
+            raise
+
+    incident = get(f"incidents/{reference}/")
+    if incident is None:
+        raise IncidentNotFound(reference)
+    timeline, page = [], 1
+    while True:
+        body = get(f"incidents/{reference}/timeline/", {"page": page, "page_size": 500}) or {}
+        timeline.extend(body.get("results", []))
+        if not body.get("next"):
+            break
+        page += 1
+    postmortem = get(f"incidents/{reference}/postmortem/")
     return _assemble(incident=incident, timeline=timeline, postmortem=postmortem)
 
 

@@ -1,53 +1,48 @@
-"""Shared plumbing of the command-line tools in scripts/ (thin: they call services/selectors).
+"""What the four command-line tools share: Django set-up, the API client, exits.
 
-- `parser(description)`: argparse with --url/--token/--json whose errors are one line, exit 2.
-- `setup_django()`: use the database of DATABASE_URL through the project's settings.
-- `ApiClient(url, token)`: the portal over its REST API (`Authorization: Token ...`).
-- `fail(message)`: one line on stderr, exit 2.
-- `emit(text, output)`: write to FILE, or stdout without --output.
+A tool reads the database of DATABASE_URL through the same services and selectors as the
+site, or, given --url and --token, a portal over its REST API. Both give the same answers.
+Exit status 2 with a one-line reason for bad arguments or unknown objects.
 """
 
-from __future__ import annotations
-
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-EXIT_BAD_INPUT = 2
-
-
-class NotFound(Exception):
-    """The object asked for does not exist (exit 2)."""
 
 
 class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a bad argument is one line on stderr and exit status 2."""
+
     def error(self, message):
-        fail(f"{self.prog}: {message}")
+        self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def parser(description: str) -> argparse.ArgumentParser:
-    p = OneLineParser(description=description)
-    p.add_argument("--url", help="Use a portal over its API instead of the database (needs --token).")
-    p.add_argument("--token", default=os.environ.get("PORTAL_TOKEN"), help="API token (or PORTAL_TOKEN).")
-    p.add_argument("--json", action="store_true", help="Machine-readable JSON output.")
-    return p
+def make_parser(description: str) -> OneLineParser:
+    parser = OneLineParser(description=description)
+    parser.add_argument("--json", action="store_true", help="print JSON for machines instead of the report")
+    parser.add_argument("--url", help="a portal's base URL, e.g. https://portal.example.com (use its API)")
+    parser.add_argument("--token", help="API token for --url (python manage.py create_api_token USER)")
+    return parser
 
 
-def check_remote(args) -> bool:
-    """True when the tool should talk to a portal over HTTP."""
-    if args.url and not args.token:
-        fail("--url needs --token (or PORTAL_TOKEN)")
+def check_remote(parser, args) -> bool:
+    """True when the tool should use the API; --url and --token go together."""
+    if bool(args.url) != bool(args.token):
+        parser.error("--url and --token must be given together")
     return bool(args.url)
 
 
-def fail(message: str, code: int = EXIT_BAD_INPUT):
-    print(message.splitlines()[0] if message else "error", file=sys.stderr)
-    raise SystemExit(code)
+def fail(message: str, status: int = 2):
+    print(f"error: {message}", file=sys.stderr)
+    sys.exit(status)
 
 
 def setup_django():
+    """Configure Django for a local run (DATABASE_URL or the embedded SQLite)."""
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "delivery_portal.settings")
@@ -56,45 +51,53 @@ def setup_django():
     django.setup()
 
 
+class ApiError(Exception):
+    def __init__(self, status: int, body):
+        self.status = status
+        self.body = body
+        super().__init__(f"HTTP {status}: {body}")
+
+    @property
+    def message(self) -> str:
+        if isinstance(self.body, dict):
+            if "detail" in self.body:
+                return str(self.body["detail"])
+            return "; ".join(f"{k}: {' '.join(map(str, v)) if isinstance(v, list) else v}" for k, v in self.body.items())
+        return str(self.body)
+
+
 class ApiClient:
-    def __init__(self, url: str, token: str, timeout: float = 30.0):
+    """A small JSON client for /api/v1/ with token authentication."""
+
+    def __init__(self, base_url: str, token: str, timeout: float = 30.0):
         import requests
 
-        self.base = url.rstrip("/")
-        if not self.base.endswith("/api/v1"):
-            self.base += "/api/v1"
+        self.base = base_url.rstrip("/") + "/api/v1/"
         self.session = requests.Session()
         self.session.headers.update({"Authorization": f"Token {token}", "Accept": "application/json"})
         self.timeout = timeout
 
-    def get(self, path: str, **params):
+    def request(self, method: str, path: str, **kwargs):
         import requests
 
-        url = path if path.startswith("http") else f"{self.base}/{path.lstrip('/')}"
         try:
-            response = self.session.get(url, params=params or None, timeout=self.timeout)
+            response = self.session.request(method, self.base + path.lstrip("/"), timeout=self.timeout, **kwargs)
         except requests.RequestException as exc:
-            fail(f"cannot reach the portal at {self.base}: {exc.__class__.__name__}")
-        if response.status_code == 404:
-            raise NotFound(url)
-        if response.status_code in (401, 403):
-            fail(f"the portal refused the token ({response.status_code})")
+            fail(f"cannot reach {self.base}: {exc}")
+        try:
+            body = response.json()
+        except ValueError:
+            body = response.text[:200]
         if response.status_code >= 400:
-            fail(f"the portal answered {response.status_code} for {url}")
-        return response.json()
+            raise ApiError(response.status_code, body)
+        return body
 
-    def get_all(self, path: str, **params) -> list:
-        """Every result of a paginated list."""
-        page = self.get(path, **params)
-        results = list(page.get("results", []))
-        while page.get("next"):
-            page = self.get(page["next"])
-            results.extend(page.get("results", []))
-        return results
+    def get(self, path: str, params=None):
+        return self.request("GET", path, params=params)
+
+    def post(self, path: str, payload=None):
+        return self.request("POST", path, json=payload or {})
 
 
-def emit(text: str, output: str | None = None) -> None:
-    if output:
-        Path(output).write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+def print_json(data) -> None:
+    print(json.dumps(data, indent=2, sort_keys=False, default=str))

@@ -9,7 +9,6 @@ Reads the database of DATABASE_URL, or a portal over its API with --url/--token.
 Exit 0 with the report; exit 2 with one line for bad arguments or an unknown incident.
 """
 
-import json
 import re
 import sys
 from pathlib import Path
@@ -21,14 +20,14 @@ import _common  # noqa: E402
 
 
 def main(argv=None) -> int:
-    p = _common.parser("Incident report from its timeline.")
-    p.add_argument("--id", required=True, dest="reference", help="The incident reference, e.g. INC-2026-0001.")
-    p.add_argument("--format", choices=["markdown", "html"], default="markdown")
-    p.add_argument("--output", help="Write the report to FILE instead of stdout.")
-    args = p.parse_args(argv)
+    parser = _common.make_parser("Incident report from its timeline.")
+    parser.add_argument("--id", required=True, dest="reference", help="the incident reference, e.g. INC-2026-0001")
+    parser.add_argument("--format", choices=["markdown", "html"], default="markdown")
+    parser.add_argument("--output", help="write the report to FILE instead of stdout")
+    args = parser.parse_args(argv)
     if not re.fullmatch(r"INC-\d{4}-\d{4,}", args.reference):
         _common.fail(f"not an incident reference: {args.reference!r} (expected INC-YYYY-NNNN)")
-    remote = _common.check_remote(args)
+    remote = _common.check_remote(parser, args)
     if not remote:
         _common.setup_django()
     from incidents import report
@@ -36,21 +35,33 @@ def main(argv=None) -> int:
     try:
         if remote:
             client = _common.ApiClient(args.url, args.token)
-            data = report.build_from_api(client, args.reference, not_found=_common.NotFound)
+            try:
+                data = report.build_from_api(client, args.reference, api_error=_common.ApiError)
+            except _common.ApiError as exc:
+                _common.fail(f"the portal answered {exc.status}: {exc.message}")
         else:
             data = report.build_from_db(args.reference)
     except report.IncidentNotFound:
         _common.fail(f"unknown incident: {args.reference}")
     if args.json:
-        text = json.dumps(data, indent=2, default=str)
+        if args.output:
+            import json
+
+            text = json.dumps(data, indent=2, default=str)
+        else:
+            _common.print_json(data)
+            return 0
     elif args.format == "html":
         text = report.to_html(data)
     else:
         text = report.to_markdown(data)
-    try:
-        _common.emit(text, args.output)
-    except OSError as exc:
-        _common.fail(f"cannot write {args.output}: {exc.strerror}")
+    if args.output:
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            _common.fail(f"cannot write {args.output}: {exc.strerror}")
+    else:
+        sys.stdout.write(text)
     return 0
 
 
