@@ -21,3 +21,40 @@ class IncidentFactory(factory.django.DjangoModelFactory):
     def services(self, create, extracted, **kwargs):
         if create and extracted:
             self.services.set(extracted)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "auth.User"
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"owner{n}")
+
+
+class TimelineEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "incidents.TimelineEntry"
+
+    incident = factory.SubFactory(IncidentFactory)
+    at = factory.LazyAttribute(lambda o: o.incident.detected_at + timedelta(minutes=1))
+    kind = "note"
+    text = factory.Sequence(lambda n: f"Looked at dashboard {n}")
+
+
+class PostMortemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "incidents.PostMortem"
+        django_get_or_create = ("incident",)
+
+    incident = factory.SubFactory(IncidentFactory)
+    summary = "Checkout failed for 40 minutes."
+
+
+class ActionItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "incidents.ActionItem"
+
+    postmortem = factory.SubFactory(PostMortemFactory)
+    title = factory.Sequence(lambda n: f"Follow-up {n}")
+    owner = factory.SubFactory(UserFactory)
+    due_date = factory.LazyFunction(lambda: (timezone.now() + timedelta(days=7)).date())

@@ -1,0 +1,151 @@
+"""Reads of incidents for pages, the API, the dashboard and scripts (bounded queries)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Case, F, IntegerField, Max, Prefetch, Q, QuerySet, Value, When
+from django.utils import timezone
+
+from . import domain
+from .models import ActionItem, Incident, IncidentState, TimelineEntry, TimelineKind
+
+SEVERITY_RANK = Case(
+    *[When(severity=sev, then=Value(i)) for i, sev in enumerate(domain.SEVERITIES)], default=Value(9), output_field=IntegerField()
+)
+OPEN_RANK = Case(When(state=IncidentState.CLOSED, then=Value(1)), default=Value(0), output_field=IntegerField())
+
+
+@dataclass(frozen=True)
+class Clocks:
+    response_due_at: datetime
+    resolution_due_at: datetime
+    response_breached: bool
+    resolution_breached: bool
+    next_update_due_at: datetime | None
+    update_overdue: bool
+    postmortem_due_at: datetime | None
+    postmortem_overdue: bool
+
+
+def with_clock_facts(qs: QuerySet) -> QuerySet:
+    """Annotate what the clocks need, so computing them costs no further query."""
+    return qs.annotate(
+        last_status_update_at=Max("timeline__at", filter=Q(timeline__kind=TimelineKind.STATUS_UPDATE)),
+        pm_completed_at=F("postmortem__completed_at"),
+    )
+
+
+def incident_clocks(incident: Incident, *, at: datetime | None = None) -> Clocks:
+    at = at or timezone.now()
+    if hasattr(incident, "last_status_update_at"):
+        last_update = incident.last_status_update_at
+    else:
+        last_update = incident.timeline.filter(kind=TimelineKind.STATUS_UPDATE).aggregate(m=Max("at"))["m"]
+    if hasattr(incident, "pm_completed_at"):
+        pm_completed = incident.pm_completed_at
+    else:
+        pm = getattr(incident, "postmortem", None) if _has_postmortem(incident) else None
+        pm_completed = pm.completed_at if pm else None
+    next_due = domain.next_update_due_at(
+        severity=incident.severity, state=incident.state, triaged_at=incident.acknowledged_at, last_status_update_at=last_update
+    )
+    return Clocks(
+        response_due_at=domain.response_due_at(incident.severity, incident.detected_at),
+        resolution_due_at=domain.resolution_due_at(incident.severity, incident.detected_at),
+        response_breached=domain.response_breached(
+            severity=incident.severity, detected_at=incident.detected_at, acknowledged_at=incident.acknowledged_at, at=at
+        ),
+        resolution_breached=domain.resolution_breached(
+            severity=incident.severity, detected_at=incident.detected_at, resolved_at=incident.resolved_at, at=at
+        ),
+        next_update_due_at=next_due,
+        update_overdue=domain.update_overdue(next_due, at),
+        postmortem_due_at=domain.postmortem_due_at(severity=incident.severity, resolved_at=incident.resolved_at),
+        postmortem_overdue=domain.postmortem_overdue(
+            severity=incident.severity, resolved_at=incident.resolved_at, completed_at=pm_completed, at=at
+        ),
+    )
+
+
+def _has_postmortem(incident: Incident) -> bool:
+    from .models import PostMortem
+
+    try:
+        incident.postmortem
+        return True
+    except PostMortem.DoesNotExist:
+        return False
+
+
+def incident_queryset() -> QuerySet:
+    return with_clock_facts(
+        Incident.objects.select_related("commander", "caused_by_change", "caused_by_deployment").prefetch_related("services")
+    )
+
+
+def incident_list(*, service: str | None = None, state: str | None = None, severity: str | None = None, open_only=False) -> QuerySet:
+    """Open first, then by severity (SEV-1 first), newest detection first."""
+    qs = incident_queryset().annotate(open_rank=OPEN_RANK, severity_rank=SEVERITY_RANK)
+    if service:
+        qs = qs.filter(services__slug=service)
+    if state:
+        qs = qs.filter(state=state)
+    if severity:
+        qs = qs.filter(severity=severity)
+    if open_only:
+        qs = qs.exclude(state=IncidentState.CLOSED)
+    return qs.order_by("open_rank", "severity_rank", "-detected_at", "-id")
+
+
+def attach_clocks(incidents, *, at: datetime | None = None) -> list[Incident]:
+    at = at or timezone.now()
+    incidents = list(incidents)
+    for incident in incidents:
+        incident.clocks = incident_clocks(incident, at=at)
+    return incidents
+
+
+def open_incidents(at: datetime | None = None) -> list[Incident]:
+    """For the dashboard: incidents not closed, each with `.clocks` (a Clocks), in 2 queries.
+
+    Open means detect, triage, respond, resolve or review. Ordered by severity, then
+    newest detection first.
+    """
+    at = at or timezone.now()
+    qs = incident_list(open_only=True)
+    return attach_clocks(qs, at=at)
+
+
+def incident_detail(reference: str) -> Incident:
+    incident = incident_queryset().prefetch_related(
+        Prefetch("timeline", queryset=TimelineEntry.objects.select_related("author").order_by("at", "id"))
+    ).get(reference=reference)
+    return incident
+
+
+def action_items(*, status: str | None = None, owner: str | None = None, overdue_only=False, at=None) -> QuerySet:
+    at = at or timezone.now()
+    qs = ActionItem.objects.select_related("owner", "postmortem__incident").order_by("due_date", "id")
+    if status == "open":
+        qs = qs.filter(status__in=[ActionItem.Status.OPEN, ActionItem.Status.IN_PROGRESS])
+    elif status:
+        qs = qs.filter(status=status)
+    if owner:
+        qs = qs.filter(owner__username=owner)
+    if overdue_only:
+        qs = qs.filter(status__in=[ActionItem.Status.OPEN, ActionItem.Status.IN_PROGRESS], due_date__lt=at.date())
+    return qs
+
+
+def overdue_postmortems(*, at: datetime | None = None) -> list[Incident]:
+    """SEV-1/2 incidents resolved more than 48 h ago whose post-mortem is not complete."""
+    at = at or timezone.now()
+    cutoff = at - domain.POSTMORTEM_DEADLINE
+    return list(
+        Incident.objects.select_related("commander")
+        .filter(severity__in=domain.POSTMORTEM_SEVERITIES, resolved_at__lt=cutoff)
+        .filter(Q(postmortem__isnull=True) | Q(postmortem__completed_at__isnull=True))
+        .order_by("resolved_at")
+    )
