@@ -25,6 +25,7 @@ from changes.models import ChangeRequest, ChangeState
 from delivery_portal import roles
 from delivery_portal.strategy_guide import STRATEGIES, recommend_for_release
 from deployments.models import Deployment, DeploymentCommit, DeploymentState
+from incidents import selectors as incidents_selectors
 from incidents.models import Incident, IncidentState
 from releases import selectors as releases_selectors
 from releases.models import Release
@@ -235,12 +236,15 @@ class OpenIncident:
 
 
 def open_incidents_by_severity(*, at: datetime | None = None, limit: int = 20) -> dict:
-    """Open incidents (detect, triage, respond), most severe first, with how long the impact
-    and the response have lasted; counts per severity. Three queries."""
+    """Open incidents (detect, triage, respond), most severe first, with their severity
+    clocks (response, resolution, next status update) and how long the impact has
+    lasted; counts per severity. Three queries."""
     at = at or timezone.now()
     qs = Incident.objects.filter(state__in=OPEN_INCIDENT_STATES)
     by_severity = dict(qs.order_by().values_list("severity").annotate(n=Count("pk")).values_list("severity", "n"))
-    rows = qs.select_related("commander").prefetch_related("services").order_by("severity", "impact_started_at")[:limit]
+    rows = incidents_selectors.attach_clocks(
+        incidents_selectors.incident_list().filter(state__in=OPEN_INCIDENT_STATES)[:limit], at=at
+    )
     items = [OpenIncident(i, at - i.impact_started_at, at - i.detected_at) for i in rows]
     severities = [(s, by_severity.get(s, 0)) for s in ("SEV-1", "SEV-2", "SEV-3", "SEV-4")]
     return {"items": items, "by_severity": severities, "total": sum(by_severity.values()), "limit": limit}
