@@ -67,7 +67,7 @@ def _overview_context(request, *, service_form=None):
     rows.sort(key=key, reverse=descending)
     page = Paginator(rows, PAGE_SIZE).get_page(params.get("page"))
 
-    base = {k: v for k, v in {"period": period, "status": status, "team": team, "frozen": frozen, "q": q}.items() if v}
+    base = {k: v for k, v in {"period": period if period != "month" else "", "status": status, "team": team, "frozen": frozen, "q": q}.items() if v}
     sort_links = []
     for column, label in SORT_COLUMNS:
         current = sort.lstrip("-") == column
