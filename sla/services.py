@@ -154,7 +154,7 @@ def _end_freeze(freeze: Freeze, *, reason: str, at: datetime, by=None) -> Freeze
 
 
 def _locked(service: Service) -> Service:
-    return Service.objects.select_for_update().select_related("team").get(pk=service.pk)
+    return Service.objects.select_for_update(of=("self",)).select_related("team").get(pk=service.pk)
 
 
 @transaction.atomic
