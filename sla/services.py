@@ -206,11 +206,15 @@ class RecomputeResult:
     lifted: list[str] = field(default_factory=list)  # slugs whose budget freeze was lifted
 
 
+def _bucket(at: datetime) -> datetime:
+    return at.replace(minute=0, second=0, microsecond=0)
+
+
 def _snapshot_row(service_id: int, budget: selectors.ServiceBudget, at: datetime) -> BudgetSnapshot:
     return BudgetSnapshot(
         service_id=service_id,
         period=budget.period,
-        taken_at=at.replace(minute=0, second=0, microsecond=0),
+        taken_at=_bucket(at),
         computed_at=at,
         period_start=budget.period_start,
         budget_minutes=budget.budget_minutes,
@@ -224,7 +228,7 @@ def _snapshot_row(service_id: int, budget: selectors.ServiceBudget, at: datetime
 
 
 def snapshots_store(rows: list[BudgetSnapshot], *, batch_size: int = 1000) -> int:
-    """Upsert snapshots (one per service, period and hour): running again changes nothing new."""
+    """Upsert snapshots (one per service, period and hour): the hour's row holds the latest values."""
     BudgetSnapshot.objects.bulk_create(
         rows,
         batch_size=batch_size,
@@ -262,9 +266,11 @@ def budget_recompute(*, at: datetime | None = None, service_ids=None) -> Recompu
     start budget freezes where the status is frozen or exhausted, lift budget freezes where it
     is back to on track or at risk, and tell the owning teams.
 
-    Idempotent: a second run at the same moment stores the same snapshot rows and changes no
-    freeze. Bounded queries for any number of services: five reads, the snapshot upserts in
-    batches, and a short locked transaction only for each service whose freeze state changes.
+    Idempotent: a second run at the same moment changes no freeze and adds no snapshot (one a
+    service and hour: the first run of the hour writes it; a run for given `service_ids`, or a
+    freeze change, updates it). Bounded queries for any number of services: six reads, the
+    snapshot upserts in batches, and a short locked transaction only for each service whose
+    freeze state changes.
     Manual freezes are never lifted here; a budget freeze lifted by hand is not started again
     before the month ends.
     """
@@ -278,11 +284,12 @@ def budget_recompute(*, at: datetime | None = None, service_ids=None) -> Recompu
         return result
     budgets = selectors.services_budgets(services, period="month", at=at)
     period_start = next(iter(budgets.values())).period_start
-    open_freezes = {f.service_id: f for f in Freeze.objects.filter(ended_at__isnull=True, service__in=services)}
+    freezes = Freeze.objects.all() if service_ids is None else Freeze.objects.filter(service_id__in=[s.pk for s in services])
+    open_freezes = {f.service_id: f for f in freezes.filter(ended_at__isnull=True)}
     overridden = set(
-        Freeze.objects.filter(
-            service__in=services, cause=Freeze.Cause.BUDGET, ended_by__isnull=False, ended_at__gte=period_start
-        ).values_list("service_id", flat=True)
+        freezes.filter(cause=Freeze.Cause.BUDGET, ended_by__isnull=False, ended_at__gte=period_start).values_list(
+            "service_id", flat=True
+        )
     )
     for service in services:
         budget = budgets[service.pk]
@@ -298,8 +305,20 @@ def budget_recompute(*, at: datetime | None = None, service_ids=None) -> Recompu
             # Repair a flag that disagrees with the freeze rows (e.g. edited in the admin).
             Service.objects.filter(pk=service.pk).update(freeze_active=open_freeze is not None)
             service.freeze_active = open_freeze is not None
-    rows = [_snapshot_row(s.pk, replace(budgets[s.pk], freeze=s.freeze_active), at) for s in services]
-    result.snapshots = snapshots_store(rows)
+    # History: one snapshot per service and hour, written by the first run of the hour (and
+    # again for a service whose freeze changed), so the 59 other runs of the hour write nothing.
+    bucket = _bucket(at)
+    have = BudgetSnapshot.objects.filter(period="month", taken_at=bucket)
+    if service_ids is not None:
+        have = have.filter(service_id__in=[s.pk for s in services])
+    have = set(have.values_list("service_id", flat=True))
+    changed = set(result.frozen) | set(result.lifted)
+    rows = [
+        _snapshot_row(s.pk, replace(budgets[s.pk], freeze=s.freeze_active), at)
+        for s in services
+        if s.pk not in have or s.slug in changed or service_ids is not None
+    ]
+    result.snapshots = snapshots_store(rows) if rows else 0
     if result.frozen or result.lifted:
         log.info("budget recompute at %s: frozen %s, lifted %s", at, result.frozen, result.lifted)
     return result
