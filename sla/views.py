@@ -133,7 +133,8 @@ def _service_context(request, service, *, edit_form=None, maintenance_form=None,
         for w in selectors.service_impact_windows(service, start=detail.period_start, end=at)
     ]
     snapshots = selectors.service_snapshots(service, period="month", since=at - timedelta(days=31))
-    open_freeze = next((f for f in selectors.service_freezes(service) if f.ended_at is None), None)
+    freezes = selectors.service_freezes(service)
+    open_freeze = next((f for f in freezes if f.ended_at is None), None)
     return {
         "service": service,
         "period": period,
@@ -146,7 +147,7 @@ def _service_context(request, service, *, edit_form=None, maintenance_form=None,
         "upcoming_maintenance": selectors.service_maintenance_windows(service, since=at),
         "burn_down": charts.burn_down_figure(detail, curve),
         "burn_history": charts.burn_rate_history_figure(snapshots) if snapshots else None,
-        "freezes": selectors.service_freezes(service),
+        "freezes": freezes,
         "open_freeze": open_freeze,
         "edit_form": edit_form or ServiceForm(instance=service),
         "maintenance_form": maintenance_form or MaintenanceWindowForm(),

@@ -150,3 +150,19 @@ def test_manager_imposes_and_lifts_a_freeze_on_the_page(client_for, portal):
 def test_other_roles_cannot_post_forms(client_for, portal):
     assert client_for("oncall").post("/sla/services/portal/freeze/", {"reason": "x"}).status_code == 403
     assert client_for("cab1").post("/sla/add/", {}).status_code == 403
+
+
+def test_service_page_queries_do_not_grow_with_history(client_for, portal, django_assert_max_num_queries):
+    from sla import services as sla_services
+    from sla.tests.factories import MaintenanceWindowFactory
+
+    now = timezone.now()
+    for n in range(30):
+        ImpactWindowFactory(service=portal, started_at=now - timedelta(hours=n, minutes=30), ended_at=now - timedelta(hours=n, minutes=25))
+        MaintenanceWindowFactory(service=portal, starts_at=now + timedelta(days=n), ends_at=now + timedelta(days=n, hours=1))
+    for n in range(24):
+        sla_services.budget_recompute(at=now - timedelta(hours=n))
+    client = client_for("viewer")
+    with django_assert_max_num_queries(16):
+        response = client.get("/sla/services/portal/")
+    assert response.status_code == 200 and 'id="burn-history-data"' in response.content.decode()
