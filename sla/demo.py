@@ -71,3 +71,6 @@ def load(users):
     for service in by_slug.values():
         if not BudgetSnapshot.objects.filter(service=service).exists():
             services.snapshots_backfill(service=service, start=month_start + timedelta(hours=6), at=now, step=timedelta(hours=6))
+    # Freezes as the beat task would set them (the exhausted checkout API is frozen). No
+    # snapshot here, so that loading twice in two different hours adds nothing.
+    services.budget_recompute(at=now, service_ids=[s.pk for s in by_slug.values()], snapshots=False)

@@ -5,7 +5,7 @@ Public (other apps call these; names and signatures are stable):
 - `impact_window_sync(*, source_ref, title, services, started_at, ended_at, counts_against_sla)`
 - `freeze_impose(*, service, by, reason, at=None) -> Freeze`
 - `freeze_lift(*, service, by, reason, at=None) -> Freeze`
-- `budget_recompute(*, at=None, service_ids=None) -> RecomputeResult`
+- `budget_recompute(*, at=None, service_ids=None, snapshots=True) -> RecomputeResult`
 - `maintenance_window_add(*, service, starts_at, ends_at, reason, by=None) -> MaintenanceWindow`
 - `service_create(*, by, **fields) -> Service`, `service_update(*, service, by, **fields) -> Service`
 """
@@ -261,7 +261,7 @@ def _lift_reason(budget: selectors.ServiceBudget) -> str:
     )
 
 
-def budget_recompute(*, at: datetime | None = None, service_ids=None) -> RecomputeResult:
+def budget_recompute(*, at: datetime | None = None, service_ids=None, snapshots: bool = True) -> RecomputeResult:
     """Recompute every service's monthly budget (or those of `service_ids`), store snapshots,
     start budget freezes where the status is frozen or exhausted, lift budget freezes where it
     is back to on track or at risk, and tell the owning teams.
@@ -307,6 +307,8 @@ def budget_recompute(*, at: datetime | None = None, service_ids=None) -> Recompu
             service.freeze_active = open_freeze is not None
     # History: one snapshot per service and hour, written by the first run of the hour (and
     # again for a service whose freeze changed), so the 59 other runs of the hour write nothing.
+    if not snapshots:
+        return result
     bucket = _bucket(at)
     have = BudgetSnapshot.objects.filter(period="month", taken_at=bucket)
     if service_ids is not None:
