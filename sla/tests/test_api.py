@@ -153,3 +153,34 @@ def test_changing_the_target_recomputes_the_freeze(api_for, portal):
     ImpactWindowFactory(service=portal, source_ref="INC-NOW", started_at=datetime.now(UTC) - timedelta(minutes=30), ended_at=datetime.now(UTC) - timedelta(minutes=1))
     assert api.patch("/api/v1/services/portal/", {"sla_target": "99.99"}, format="json").status_code == 200
     assert api.get("/api/v1/services/portal/").json()["freeze_active"] is True
+
+
+def test_budget_result_fields_are_the_contract_keys():
+    from dataclasses import fields
+
+    from sla.selectors import BUDGET_KEYS, ServiceBudget
+
+    assert tuple(f.name for f in fields(ServiceBudget)) == BUDGET_KEYS
+    assert set(BUDGET_KEYS) == {"service", "period", "period_start", "period_end", "sla_target", "budget_minutes",
+                                "consumed_minutes", "remaining_minutes", "remaining_percent", "burn_rate", "freeze", "status"}
+
+
+def test_periods_follow_the_portal_time_zone(api_for, portal, settings):
+    settings.TIME_ZONE = "Europe/Berlin"
+    body = api_for("viewer").get("/api/v1/services/portal/budget/", {"at": AT}).json()
+    assert body["period_start"] == "2026-11-01T00:00:00+01:00"
+    assert body["period_end"] == "2026-12-01T00:00:00+01:00"
+    assert body["consumed_minutes"] == 20.0
+
+
+def test_bulk_budgets_read_the_whole_period_for_many_services(portal, monkeypatch):
+    from sla import selectors
+
+    other = ServiceFactory(slug="other")
+    ImpactWindowFactory(service=other, started_at=t(2026, 11, 4), ended_at=t(2026, 11, 4, 0, 7))
+    at = datetime.fromisoformat(AT)
+    few = selectors.services_budgets(Service.objects.filter(slug="portal"), at=at)
+    monkeypatch.setattr(selectors, "FILTER_BY_ID_BELOW", 1)
+    many = selectors.services_budgets(Service.objects.filter(slug="portal"), at=at)
+    assert few == many and list(many) == [portal.pk]
+    assert many[portal.pk].consumed_minutes == Decimal("20.00")
