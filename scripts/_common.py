@@ -1,111 +1,103 @@
-"""Shared plumbing of the command-line tools in scripts/ (thin: they call services and selectors).
+"""What the four command-line tools share: Django set-up, the API client, exits.
 
-Each tool reads the database configured by DATABASE_URL, or, given --url URL --token KEY, a
-portal over its API; has --json; and exits 2 with a one-line reason on bad arguments or
-unknown objects (`ToolError`).
+A tool reads the database of DATABASE_URL through the same services and selectors as the
+site, or, given --url and --token, a portal over its REST API. Both give the same answers.
+Exit status 2 with a one-line reason for bad arguments or unknown objects.
 """
-
-from __future__ import annotations
 
 import argparse
 import json
 import os
 import sys
-from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-EXIT_BAD_INPUT = 2
 
 
-class ToolError(Exception):
-    """Bad arguments or an unknown object: one line on stderr, exit status 2."""
-
-    def __init__(self, message: str, code: int = EXIT_BAD_INPUT):
-        super().__init__(message)
-        self.code = code
-
-
-class ArgumentParser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line (and exit status 2)."""
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a bad argument is one line on stderr and exit status 2."""
 
     def error(self, message):
-        raise ToolError(f"{self.prog}: {message}")
+        self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def add_common_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true", help="machine-readable output")
-    parser.add_argument("--url", help="read a portal over its API instead of the database (e.g. https://portal.example.com)")
-    parser.add_argument("--token", help="API token for --url (python manage.py create_api_token USERNAME)")
+def make_parser(description: str) -> OneLineParser:
+    parser = OneLineParser(description=description)
+    parser.add_argument("--json", action="store_true", help="print JSON for machines instead of the report")
+    parser.add_argument("--url", help="a portal's base URL, e.g. https://portal.example.com (use its API)")
+    parser.add_argument("--token", help="API token for --url (python manage.py create_api_token USER)")
+    return parser
 
 
-def check_remote(args) -> bool:
-    """True when the tool should use the API; refuses --url without --token and vice versa."""
+def check_remote(parser, args) -> bool:
+    """True when the tool should use the API; --url and --token go together."""
     if bool(args.url) != bool(args.token):
-        raise ToolError("--url and --token go together")
+        parser.error("--url and --token must be given together")
     return bool(args.url)
 
 
-def setup_django() -> None:
-    """Use the project's settings (DATABASE_URL etc. from the environment). Safe to call twice."""
+def fail(message: str, status: int = 2):
+    print(f"error: {message}", file=sys.stderr)
+    sys.exit(status)
+
+
+def setup_django():
+    """Configure Django for a local run (DATABASE_URL or the embedded SQLite)."""
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "delivery_portal.settings")
     import django
-    from django.apps import apps
 
-    if not apps.ready:
-        django.setup()
+    django.setup()
 
 
-def parse_timestamp(text: str, *, name: str = "--at") -> datetime:
-    """ISO 8601 (a trailing Z is fine). Naive times are taken in the portal's time zone."""
-    try:
-        value = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise ToolError(f"{name}: not a timestamp: {text!r} (use ISO 8601, e.g. 2026-11-18T02:24:00+00:00)") from None
-    if value.tzinfo is None:
-        setup_django()
-        from django.utils import timezone
+class ApiError(Exception):
+    def __init__(self, status: int, body):
+        self.status = status
+        self.body = body
+        super().__init__(f"HTTP {status}: {body}")
 
-        value = timezone.make_aware(value)
-    return value
+    @property
+    def message(self) -> str:
+        if isinstance(self.body, dict):
+            if "detail" in self.body:
+                return str(self.body["detail"])
+            return "; ".join(f"{k}: {' '.join(map(str, v)) if isinstance(v, list) else v}" for k, v in self.body.items())
+        return str(self.body)
 
 
-def api_get(url: str, token: str, path: str, params: dict | None = None, *, not_found: str | None = None) -> dict:
-    """GET `path` of the portal at `url`; API errors become ToolError with the API's words
-    (`not_found` is the line for a 404)."""
-    import requests
+class ApiClient:
+    """A small JSON client for /api/v1/ with token authentication."""
 
-    try:
-        response = requests.get(
-            url.rstrip("/") + path, params=params or {}, headers={"Authorization": f"Token {token}", "Accept": "application/json"}, timeout=30
-        )
-    except requests.RequestException as exc:
-        raise ToolError(f"cannot reach {url}: {exc.__class__.__name__}") from None
-    if response.status_code == 200:
-        return response.json()
-    try:
-        body = response.json()
-    except ValueError:
-        body = {}
-    if response.status_code == 404:
-        raise ToolError(not_found or body.get("detail") or f"not found: {path}")
-    if response.status_code in (401, 403):
-        raise ToolError(f"the portal refused the token ({response.status_code}): {body.get('detail', '')}".rstrip(": "))
-    if response.status_code == 400 and isinstance(body, dict):
-        raise ToolError("; ".join(f"{field}: {' '.join(map(str, msgs if isinstance(msgs, list) else [msgs]))}" for field, msgs in body.items()))
-    raise ToolError(f"the portal answered {response.status_code} for {path}")
+    def __init__(self, base_url: str, token: str, timeout: float = 30.0):
+        import requests
+
+        self.base = base_url.rstrip("/") + "/api/v1/"
+        self.session = requests.Session()
+        self.session.headers.update({"Authorization": f"Token {token}", "Accept": "application/json"})
+        self.timeout = timeout
+
+    def request(self, method: str, path: str, **kwargs):
+        import requests
+
+        try:
+            response = self.session.request(method, self.base + path.lstrip("/"), timeout=self.timeout, **kwargs)
+        except requests.RequestException as exc:
+            fail(f"cannot reach {self.base}: {exc}")
+        try:
+            body = response.json()
+        except ValueError:
+            body = response.text[:200]
+        if response.status_code >= 400:
+            raise ApiError(response.status_code, body)
+        return body
+
+    def get(self, path: str, params=None):
+        return self.request("GET", path, params=params)
+
+    def post(self, path: str, payload=None):
+        return self.request("POST", path, json=payload or {})
 
 
 def print_json(data) -> None:
     print(json.dumps(data, indent=2, sort_keys=False, default=str))
-
-
-def run(main, argv=None) -> int:
-    """Call main(argv); a ToolError prints one line on stderr and returns its exit status."""
-    try:
-        return main(argv)
-    except ToolError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.code

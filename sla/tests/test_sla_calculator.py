@@ -14,7 +14,6 @@ from sla.tests.factories import ImpactWindowFactory, MaintenanceWindowFactory, S
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 import sla_calculator  # noqa: E402
-from _common import run  # noqa: E402
 
 UTC = timezone.utc
 AT = "2026-11-18T02:24:00+00:00"
@@ -35,7 +34,10 @@ def portal(db):
 
 
 def call(argv, capsys):
-    code = run(sla_calculator.main, argv)
+    try:
+        code = sla_calculator.main(argv)
+    except SystemExit as exc:
+        code = exc.code
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -75,7 +77,7 @@ def test_json_equals_the_budget_api(portal, capsys, api_for):
         (["--service", "portal", "--period", "week"], "invalid choice: 'week'"),
         (["--service", "portal", "--at", "yesterday"], "--at: not a timestamp"),
         (["--period", "month"], "the following arguments are required: --service"),
-        (["--service", "portal", "--url", "http://x"], "--url and --token go together"),
+        (["--service", "portal", "--url", "http://x"], "--url and --token must be given together"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(portal, capsys, argv, message):
