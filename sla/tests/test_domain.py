@@ -225,3 +225,37 @@ def test_targets_outside_0_to_100_are_refused(target):
 def test_unknown_period_is_refused():
     with pytest.raises(domain.BudgetInputError):
         domain.period_bounds("week", t(2026, 11, 1), UTC)
+
+
+# --- Properties over random windows -----------------------------------------------------
+from hypothesis import given, settings as hyp_settings, strategies as st  # noqa: E402
+
+NOV = t(2026, 11, 1)
+offsets = st.integers(min_value=-2 * 24 * 60, max_value=32 * 24 * 60)  # minutes from 1 November
+spans = st.tuples(offsets, st.integers(min_value=0, max_value=3 * 24 * 60), st.booleans())
+
+
+def _windows(raw):
+    return [Window(NOV + timedelta(minutes=s), None if open_ else NOV + timedelta(minutes=s + length), ref=f"W{i}")
+            for i, (s, length, open_) in enumerate(raw)]
+
+
+@hyp_settings(max_examples=150, deadline=None)
+@given(st.lists(spans, max_size=8), st.lists(spans, max_size=4), st.integers(min_value=0, max_value=30 * 24 * 60 - 1))
+def test_consumption_is_a_union_bounded_by_elapsed_time(raw_impacts, raw_maintenance, at_minute):
+    at = NOV + timedelta(minutes=at_minute)
+    impacts = _windows(raw_impacts)
+    maintenance = [w for w in _windows(raw_maintenance) if w.end is not None]
+    result = budget(at, impacts, maintenance)
+    without_maintenance = budget(at, impacts)
+    # Never more than the time gone, never more than without maintenance, never negative.
+    assert 0 <= result.consumed_minutes <= domain.minutes(at - NOV)
+    assert result.consumed_minutes <= without_maintenance.consumed_minutes
+    # The per-window "counted" minutes add up to the total (overlaps counted once).
+    assert sum((line.counted_minutes for line in result.impacts), D(0)) == result.consumed_minutes
+    # Each window alone never counts more than the union of all.
+    assert all(line.own_minutes <= result.consumed_minutes for line in result.impacts)
+    # The burn-down curve ends at the total and never goes down.
+    curve = domain.consumption_curve(result, impacts, maintenance)
+    assert curve[-1][1] == result.consumed_minutes
+    assert all(a[1] <= b[1] and a[0] <= b[0] for a, b in zip(curve, curve[1:]))
