@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Freeze, ImpactWindow, MaintenanceWindow, Service, Team
+from .models import BudgetSnapshot, Freeze, ImpactWindow, MaintenanceWindow, Service, Team
 
 
 @admin.register(Team)
@@ -40,3 +40,11 @@ class FreezeAdmin(SimpleHistoryAdmin):
     list_display = ("service", "cause", "started_at", "ended_at", "started_by", "ended_by")
     list_select_related = ("service", "started_by", "ended_by")
     list_filter = ("cause",)
+
+
+@admin.register(BudgetSnapshot)
+class BudgetSnapshotAdmin(admin.ModelAdmin):
+    list_display = ("service", "period", "taken_at", "status", "remaining_minutes", "burn_rate", "freeze")
+    list_select_related = ("service",)
+    list_filter = ("period", "status", "freeze")
+    date_hierarchy = "taken_at"

@@ -137,3 +137,45 @@ class Freeze(models.Model):
 
     def __str__(self):
         return f"{self.service} frozen since {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class BudgetSnapshot(models.Model):
+    """A service's error budget as the recompute saw it: the history behind the charts.
+
+    One row per service, period and hour (`taken_at` is the hour): the recompute runs every
+    minute and overwrites the row of the current hour, so history stays at 24 rows a day per
+    service and running the recompute again changes nothing.
+    """
+
+    class Period(models.TextChoices):
+        MONTH = "month", "Month"
+        QUARTER = "quarter", "Quarter"
+        YEAR = "year", "Year"
+
+    class Status(models.TextChoices):
+        ON_TRACK = "on_track", "On track"
+        AT_RISK = "at_risk", "At risk"
+        FROZEN = "frozen", "Frozen"
+        EXHAUSTED = "exhausted", "Exhausted"
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="budget_snapshots")
+    period = models.CharField(max_length=10, choices=Period.choices, default=Period.MONTH)
+    taken_at = models.DateTimeField(help_text="The hour this snapshot stands for.")
+    computed_at = models.DateTimeField(help_text="The moment (`at`) of the last computation within that hour.")
+    period_start = models.DateTimeField()
+    budget_minutes = models.DecimalField(max_digits=16, decimal_places=4)
+    consumed_minutes = models.DecimalField(max_digits=16, decimal_places=4)
+    remaining_minutes = models.DecimalField(max_digits=16, decimal_places=4)
+    remaining_percent = models.DecimalField(max_digits=16, decimal_places=4)
+    burn_rate = models.DecimalField(max_digits=16, decimal_places=4)
+    status = models.CharField(max_length=20, choices=Status.choices)
+    freeze = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["taken_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["service", "period", "taken_at"], name="budget_snapshot_one_per_hour")
+        ]
+
+    def __str__(self):
+        return f"{self.service} {self.period} {self.taken_at:%Y-%m-%d %H:00}: {self.status}"

@@ -1,8 +1,12 @@
 from rest_framework import serializers
 
+from delivery_portal.api.fields import IsoDateTimeField
 from delivery_portal.api.serializers import PortalModelSerializer
 
-from .models import Service, Team
+from . import domain
+from .models import Freeze, MaintenanceWindow, Service, Team
+
+TARGET_MESSAGE = "The SLA target must be above 0 and below 100 (e.g. 99.9)."
 
 
 class ServiceSerializer(PortalModelSerializer):
@@ -15,5 +19,70 @@ class ServiceSerializer(PortalModelSerializer):
 
     def validate_sla_target(self, value):
         if not (0 < value < 100):
-            raise serializers.ValidationError("The SLA target must be above 0 and below 100 (e.g. 99.9).")
+            raise serializers.ValidationError(TARGET_MESSAGE)
         return value
+
+
+class BudgetQuerySerializer(serializers.Serializer):
+    """?period=month|quarter|year&at=<timestamp> of the budget endpoint."""
+
+    period = serializers.ChoiceField(
+        choices=domain.PERIODS,
+        default="month",
+        error_messages={"invalid_choice": "Unknown period \"{input}\": use month, quarter or year."},
+    )
+    at = serializers.DateTimeField(
+        required=False,
+        error_messages={"invalid": "Not a timestamp: use ISO 8601, e.g. 2026-11-18T02:24:00+00:00."},
+    )
+
+
+class BudgetSerializer(serializers.Serializer):
+    """The contract's budget answer (for the schema); the data is ServiceBudget.as_dict()."""
+
+    service = serializers.CharField()
+    period = serializers.ChoiceField(choices=domain.PERIODS)
+    period_start = IsoDateTimeField()
+    period_end = IsoDateTimeField()
+    sla_target = serializers.CharField()
+    budget_minutes = serializers.FloatField()
+    consumed_minutes = serializers.FloatField()
+    remaining_minutes = serializers.FloatField()
+    remaining_percent = serializers.FloatField()
+    burn_rate = serializers.FloatField()
+    freeze = serializers.BooleanField()
+    status = serializers.ChoiceField(choices=domain.STATUSES)
+
+
+class MaintenanceWindowSerializer(PortalModelSerializer):
+    service = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Service.objects.all(),
+        error_messages={"does_not_exist": "No service with the slug \"{value}\"."},
+    )
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = MaintenanceWindow
+        fields = ["id", "service", "starts_at", "ends_at", "reason", "created_by"]
+        read_only_fields = ["id", "created_by"]
+
+    def validate(self, attrs):
+        starts_at, ends_at = attrs.get("starts_at"), attrs.get("ends_at")
+        if starts_at and ends_at and ends_at <= starts_at:
+            raise serializers.ValidationError({"ends_at": ["The window must end after it starts."]})
+        return attrs
+
+
+class FreezeSerializer(PortalModelSerializer):
+    service = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    started_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    ended_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Freeze
+        fields = ["id", "service", "cause", "reason", "started_at", "started_by", "ended_at", "ended_by", "end_reason"]
+
+
+class FreezeActionSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)

@@ -5,5 +5,10 @@ from . import views
 app_name = "sla"
 urlpatterns = [
     path("", views.overview, name="overview"),
+    path("add/", views.service_create, name="service-create"),
     path("services/<slug:slug>/", views.service_detail, name="service"),
+    path("services/<slug:slug>/edit/", views.service_edit, name="service-edit"),
+    path("services/<slug:slug>/maintenance/", views.maintenance_add, name="maintenance-add"),
+    path("services/<slug:slug>/freeze/", views.freeze_impose, name="freeze-impose"),
+    path("services/<slug:slug>/freeze/lift/", views.freeze_lift, name="freeze-lift"),
 ]

@@ -1,18 +1,221 @@
-from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_safe
+from datetime import timedelta
+from urllib.parse import urlencode
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST, require_safe
+
+from delivery_portal import roles
 from delivery_portal.audit import history_entries
+from delivery_portal.errors import ProcessError
 
-from .models import Service
+from . import charts, domain, selectors, services
+from .forms import FreezeForm, MaintenanceWindowForm, ServiceForm
+from .models import Service, Team
+
+PAGE_SIZE = 50
+SORTS = {
+    "name": lambda row: row["service"].name.lower(),
+    "status": lambda row: -domain.STATUSES.index(row["budget"].status),  # worst first
+    "remaining": lambda row: row["budget"].remaining_percent,
+    "burn": lambda row: row["budget"].burn_rate,
+    "target": lambda row: row["service"].sla_target,
+    "team": lambda row: (row["service"].team.name.lower() if row["service"].team else "~"),
+}
+SORT_COLUMNS = [("name", "Service"), ("team", "Team"), ("target", "Target"), ("status", "Status"),
+                ("remaining", "Remaining"), ("burn", "Burn rate")]
+
+
+def _period(request) -> str:
+    period = request.GET.get("period", "month")
+    return period if period in domain.PERIODS else "month"
+
+
+# --- Overview -------------------------------------------------------------------------------
+def _overview_context(request, *, service_form=None):
+    params = request.GET
+    period = _period(request)
+    sort = params.get("sort", "status") if params.get("sort", "status").lstrip("-") in SORTS else "status"
+    status = params.get("status", "")
+    team = params.get("team", "")
+    frozen = params.get("frozen", "")
+    q = params.get("q", "").strip()
+
+    qs = Service.objects.select_related("team")
+    if team:
+        qs = qs.filter(team__slug=team)
+    if frozen == "yes":
+        qs = qs.filter(freeze_active=True)
+    elif frozen == "no":
+        qs = qs.filter(freeze_active=False)
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(slug__icontains=q))
+    services_list = list(qs)
+    at = timezone.now()
+    budgets = selectors.services_budgets(services_list, period=period, at=at)
+    rows = [{"service": s, "budget": budgets[s.pk]} for s in services_list]
+    if status in domain.STATUSES:
+        rows = [r for r in rows if r["budget"].status == status]
+    descending = sort.startswith("-")
+    key = SORTS[sort.lstrip("-")]
+    # Default order within a key: by name, so the table does not shuffle between polls.
+    rows.sort(key=lambda r: r["service"].name.lower())
+    rows.sort(key=key, reverse=descending)
+    page = Paginator(rows, PAGE_SIZE).get_page(params.get("page"))
+
+    base = {k: v for k, v in {"period": period if period != "month" else "", "status": status, "team": team, "frozen": frozen, "q": q}.items() if v}
+    sort_links = []
+    for column, label in SORT_COLUMNS:
+        current = sort.lstrip("-") == column
+        next_sort = column if (not current or descending) else f"-{column}"
+        sort_links.append({"label": label, "url": "?" + urlencode({**base, "sort": next_sort}), "current": current,
+                           "descending": current and descending})
+    counts = {s: 0 for s in domain.STATUSES}
+    for row in rows:
+        counts[row["budget"].status] += 1
+    return {
+        "page_obj": page,
+        "rows": page.object_list,
+        "period": period,
+        "periods": domain.PERIODS,
+        "sort": sort,
+        "sort_links": sort_links,
+        "filters": {"status": status, "team": team, "frozen": frozen, "q": q},
+        "statuses": [(s, domain.STATUS_LABELS[s]) for s in domain.STATUSES],
+        "teams": list(Team.objects.order_by("name").values_list("slug", "name")),
+        "querystring_base": urlencode({**base, "sort": sort}),
+        "poll_url": request.get_full_path(),
+        "status_counts": [(domain.STATUS_LABELS[s], counts[s]) for s in domain.STATUSES],
+        "at": at,
+        "service_form": service_form or ServiceForm(),
+    }
 
 
 @require_safe
 def overview(request):
-    services = Service.objects.select_related("team").order_by("name")
-    return render(request, "sla/overview.html", {"services": services})
+    context = _overview_context(request)
+    if request.htmx:
+        return render(request, "sla/overview.html#table", context)
+    return render(request, "sla/overview.html", context)
+
+
+@require_POST
+@roles.role_required(roles.DELIVERY_MANAGER)
+def service_create(request):
+    form = ServiceForm(request.POST)
+    if form.is_valid():
+        try:
+            service = services.service_create(by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"Service {service.name} added.")
+            return redirect("sla:service", slug=service.slug)
+    return render(request, "sla/overview.html", _overview_context(request, service_form=form))
+
+
+# --- One service ----------------------------------------------------------------------------
+def _service_context(request, service, *, edit_form=None, maintenance_form=None, freeze_form=None, open_form=""):
+    period = _period(request)
+    at = timezone.now()
+    detail = selectors.service_budget_detail(service, period=period, at=at)
+    budget = selectors.ServiceBudget.from_budget(service, detail)
+    impact_windows = [line.window for line in detail.impacts]
+    maintenance_windows = [line.window for line in detail.maintenance]
+    curve = domain.consumption_curve(detail, impact_windows, maintenance_windows)
+    counted = {line.window.ref: line for line in detail.impacts}
+    impacts = [
+        {"window": w, "line": counted.get(w.source_ref) if w.counts_against_sla else None}
+        for w in selectors.service_impact_windows(service, start=detail.period_start, end=at)
+    ]
+    snapshots = selectors.service_snapshots(service, period="month", since=at - timedelta(days=31))
+    freezes = selectors.service_freezes(service)
+    open_freeze = next((f for f in freezes if f.ended_at is None), None)
+    return {
+        "service": service,
+        "period": period,
+        "periods": domain.PERIODS,
+        "budget": budget,
+        "detail": detail,
+        "elapsed_percent": domain.round2(detail.elapsed_fraction * 100),
+        "impacts": impacts,
+        "maintenance_lines": detail.maintenance,
+        "upcoming_maintenance": selectors.service_maintenance_windows(service, since=at),
+        "burn_down": charts.burn_down_figure(detail, curve),
+        "burn_history": charts.burn_rate_history_figure(snapshots) if snapshots else None,
+        "freezes": freezes,
+        "open_freeze": open_freeze,
+        "edit_form": edit_form or ServiceForm(instance=service),
+        "maintenance_form": maintenance_form or MaintenanceWindowForm(),
+        "freeze_form": freeze_form or FreezeForm(),
+        "open_form": open_form,
+        "history": history_entries(service),
+    }
+
+
+def _service(slug):
+    return get_object_or_404(Service.objects.select_related("team"), slug=slug)
 
 
 @require_safe
 def service_detail(request, slug):
-    service = get_object_or_404(Service.objects.select_related("team"), slug=slug)
-    return render(request, "sla/service.html", {"service": service, "history": history_entries(service)})
+    service = _service(slug)
+    return render(request, "sla/service.html", _service_context(request, service))
+
+
+@require_POST
+@roles.role_required(roles.DELIVERY_MANAGER)
+def service_edit(request, slug):
+    service = _service(slug)
+    form = ServiceForm(request.POST, instance=service)
+    if form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "slug"}
+        service = Service.objects.select_related("team").get(pk=service.pk)  # the form changed the instance
+        services.service_update(service=service, by=request.user, **data)
+        messages.success(request, f"Service {service.name} saved.")
+        return redirect("sla:service", slug=service.slug)
+    service = _service(slug)
+    return render(request, "sla/service.html", _service_context(request, service, edit_form=form, open_form="edit"))
+
+
+@require_POST
+@roles.role_required(roles.DELIVERY_MANAGER)
+def maintenance_add(request, slug):
+    service = _service(slug)
+    form = MaintenanceWindowForm(request.POST)
+    if form.is_valid():
+        services.maintenance_window_add(service=service, by=request.user, **form.cleaned_data)
+        messages.success(request, "Maintenance window added: its minutes no longer count against the budget.")
+        return redirect("sla:service", slug=service.slug)
+    return render(request, "sla/service.html", _service_context(request, service, maintenance_form=form, open_form="maintenance"))
+
+
+def _freeze_action(request, slug, action):
+    service = _service(slug)
+    form = FreezeForm(request.POST)
+    if form.is_valid():
+        try:
+            action(service=service, by=request.user, reason=form.cleaned_data["reason"])
+        except ProcessError as exc:
+            messages.error(request, exc.detail)
+        else:
+            done = "imposed" if action is services.freeze_impose else "lifted"
+            messages.success(request, f"Deploy freeze {done} on {service.name}; the team has been told.")
+        return redirect("sla:service", slug=service.slug)
+    return render(request, "sla/service.html", _service_context(request, service, freeze_form=form, open_form="freeze"))
+
+
+@require_POST
+@roles.role_required(roles.DELIVERY_MANAGER)
+def freeze_impose(request, slug):
+    return _freeze_action(request, slug, services.freeze_impose)
+
+
+@require_POST
+@roles.role_required(roles.DELIVERY_MANAGER)
+def freeze_lift(request, slug):
+    return _freeze_action(request, slug, services.freeze_lift)

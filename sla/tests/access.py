@@ -5,14 +5,40 @@ Every URL of this app that takes a POST must be listed; the rest must answer POS
 kwargs(objects): url name -> the kwargs to reverse it with, from `objects` (see the walk).
 """
 
+MANAGERS = {"delivery_manager"}
+
 WRITE_ACCESS = {
-    "service-list": {"delivery_manager"},
+    "service-list": MANAGERS,
+    "service-freeze": MANAGERS,
+    "service-lift-freeze": MANAGERS,
+    "maintenance-window-list": MANAGERS,
+    "sla:service-create": MANAGERS,
+    "sla:service-edit": MANAGERS,
+    "sla:maintenance-add": MANAGERS,
+    "sla:freeze-impose": MANAGERS,
+    "sla:freeze-lift": MANAGERS,
 }
+
+
+def make_objects(objects):
+    from sla.tests.factories import MaintenanceWindowFactory
+
+    return {"maintenance_window": MaintenanceWindowFactory(service=objects["service"])}
 
 
 def kwargs(objects):
     service = objects["service"]
+    slug = {"slug": service.slug}
     return {
-        "sla:service": {"slug": service.slug},
-        "service-detail": {"slug": service.slug},
+        "sla:service": slug,
+        "sla:service-edit": slug,
+        "sla:maintenance-add": slug,
+        "sla:freeze-impose": slug,
+        "sla:freeze-lift": slug,
+        "service-detail": slug,
+        "service-budget": slug,
+        "service-freeze": slug,
+        "service-lift-freeze": slug,
+        "service-freezes": slug,
+        "maintenance-window-detail": {"pk": objects["maintenance_window"].pk},
     }

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import factory
 
-from sla.models import MaintenanceWindow, Service, Team
+from sla.models import ImpactWindow, MaintenanceWindow, Service, Team
 
 
 class TeamFactory(factory.django.DjangoModelFactory):
@@ -36,3 +36,15 @@ class MaintenanceWindowFactory(factory.django.DjangoModelFactory):
     starts_at = factory.Faker("date_time_this_month", tzinfo=__import__("datetime").timezone.utc)
     ends_at = factory.LazyAttribute(lambda o: o.starts_at + __import__("datetime").timedelta(hours=1))
     reason = "Database upgrade"
+
+
+class ImpactWindowFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ImpactWindow
+
+    service = factory.SubFactory(ServiceFactory)
+    source_ref = factory.Sequence(lambda n: f"INC-2026-{n + 9000:04d}")
+    title = factory.Sequence(lambda n: f"Outage {n}")
+    started_at = factory.LazyFunction(lambda: __import__("django.utils.timezone", fromlist=["now"]).now() - __import__("datetime").timedelta(minutes=30))
+    ended_at = factory.LazyAttribute(lambda o: o.started_at + __import__("datetime").timedelta(minutes=10))
+    counts_against_sla = True

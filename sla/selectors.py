@@ -1,0 +1,218 @@
+"""Reads of the sla app for pages, the API, the beat task and other apps.
+
+Public (other apps call these; names and signatures are stable):
+
+- `service_budget(service, *, period="month", at=None) -> ServiceBudget`
+- `services_budgets(services=None, *, period="month", at=None) -> dict[int, ServiceBudget]`
+  (keyed by service pk; a fixed number of queries whatever the number of services)
+- `service_budget_detail(service, *, period="month", at=None) -> domain.Budget`
+  (the exact account: each impact and maintenance window's share, multi-window burn rates)
+- `service_open_freeze(service) -> Freeze | None`
+- `service_deploy_blockers(service) -> list[str]` (empty when deployments may go ahead)
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from delivery_portal.api.fields import IsoDateTimeField
+
+from . import domain
+from .models import BudgetSnapshot, Freeze, ImpactWindow, MaintenanceWindow, Service
+
+# Below this many services the bulk read filters impact rows by service id; above, it reads
+# every row of the period (one scan instead of a huge IN list).
+FILTER_BY_ID_BELOW = 500
+BUDGET_KEYS = (
+    "service", "period", "period_start", "period_end", "sla_target", "budget_minutes", "consumed_minutes",
+    "remaining_minutes", "remaining_percent", "burn_rate", "freeze", "status",
+)
+
+
+@dataclass(frozen=True)
+class ServiceBudget:
+    """A service's error budget, field for field the budget API of the contract.
+
+    Numbers are Decimals rounded to two places (the edge); `as_dict()` is the API's JSON.
+    """
+
+    service: str  # slug
+    period: str
+    period_start: datetime
+    period_end: datetime
+    sla_target: Decimal
+    budget_minutes: Decimal
+    consumed_minutes: Decimal
+    remaining_minutes: Decimal
+    remaining_percent: Decimal
+    burn_rate: Decimal
+    freeze: bool
+    status: str
+
+    @classmethod
+    def from_budget(cls, service: Service, budget: domain.Budget) -> ServiceBudget:
+        return cls(
+            service=service.slug,
+            period=budget.period,
+            period_start=budget.period_start,
+            period_end=budget.period_end,
+            sla_target=budget.sla_target.normalize(),
+            budget_minutes=domain.round2(budget.budget_minutes),
+            consumed_minutes=domain.round2(budget.consumed_minutes),
+            remaining_minutes=domain.round2(budget.remaining_minutes),
+            remaining_percent=domain.round2(budget.remaining_percent),
+            burn_rate=domain.round2(budget.burn_rate),
+            freeze=service.freeze_active,
+            status=budget.status,
+        )
+
+    @property
+    def status_label(self) -> str:
+        return domain.STATUS_LABELS[self.status]
+
+    def as_dict(self) -> dict:
+        """JSON-ready: times ISO 8601 with an offset, the target as a string, numbers as numbers."""
+        data = asdict(self)
+        iso = IsoDateTimeField()
+        data["period_start"] = iso.to_representation(self.period_start)
+        data["period_end"] = iso.to_representation(self.period_end)
+        data["sla_target"] = _plain(self.sla_target)
+        for key in ("budget_minutes", "consumed_minutes", "remaining_minutes", "remaining_percent", "burn_rate"):
+            data[key] = float(data[key])
+        return data
+
+
+def _plain(value: Decimal) -> str:
+    """99.9000 -> "99.9", 100 -> "100" (no exponent)."""
+    text = format(value.normalize(), "f")
+    return text
+
+
+def portal_tz():
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def _windows_of(impacts, maintenance):
+    return (
+        [domain.Window(start=w.started_at, end=w.ended_at, ref=w.source_ref, title=w.title) for w in impacts],
+        [domain.Window(start=w.starts_at, end=w.ends_at, ref=str(w.pk), title=w.reason) for w in maintenance],
+    )
+
+
+def _overlapping(model, start_field: str, end_field: str, lo: datetime, hi: datetime, *, open_end: bool):
+    """Rows of `model` whose span touches [lo, hi]."""
+    ends_after = Q(**{f"{end_field}__gt": lo})
+    if open_end:
+        ends_after |= Q(**{f"{end_field}__isnull": True})
+    return model.objects.filter(ends_after, **{f"{start_field}__lt": hi})
+
+
+def service_budget_detail(service: Service, *, period: str = "month", at: datetime | None = None) -> domain.Budget:
+    """The exact account of one service (two queries): for its page, the chart and the report."""
+    at = at or timezone.now()
+    start, _ = domain.period_bounds(period, at, portal_tz())
+    lo = min(start, at - domain.LONGEST_BURN_WINDOW)
+    impacts = list(
+        _overlapping(ImpactWindow, "started_at", "ended_at", lo, at, open_end=True).filter(
+            service=service, counts_against_sla=True
+        )
+    )
+    # Maintenance: the whole period, so that windows still to come are listed too.
+    _, end = domain.period_bounds(period, at, portal_tz())
+    maintenance = list(_overlapping(MaintenanceWindow, "starts_at", "ends_at", lo, end, open_end=False).filter(service=service))
+    impact_windows, maintenance_windows = _windows_of(impacts, maintenance)
+    return domain.compute_budget(
+        target=service.sla_target, period=period, at=at, tz=portal_tz(), impacts=impact_windows, maintenance=maintenance_windows
+    )
+
+
+def service_budget(service: Service, *, period: str = "month", at: datetime | None = None) -> ServiceBudget:
+    """The budget API's answer for one service. Raises domain.BudgetInputError on a bad period."""
+    return services_budgets([service], period=period, at=at)[service.pk]
+
+
+def services_budgets(services=None, *, period: str = "month", at: datetime | None = None) -> dict[int, ServiceBudget]:
+    """Budgets of many services (all of them by default), keyed by service pk.
+
+    One pass: a query for the services (unless given), one for every counting impact window
+    of the period and one for every maintenance window; the arithmetic runs in memory.
+    """
+    at = at or timezone.now()
+    start, _ = domain.period_bounds(period, at, portal_tz())
+    if services is None:
+        services = Service.objects.all()
+    services = list(services)
+    if not services:
+        return {}
+    ids = [s.pk for s in services]
+    impacts, maintenance = defaultdict(list), defaultdict(list)
+    impact_rows = _overlapping(ImpactWindow, "started_at", "ended_at", start, at, open_end=True).filter(counts_against_sla=True)
+    maintenance_rows = _overlapping(MaintenanceWindow, "starts_at", "ends_at", start, at, open_end=False)
+    if len(ids) < FILTER_BY_ID_BELOW:  # a page of services: ask only for theirs; else every row of the period
+        impact_rows = impact_rows.filter(service_id__in=ids)
+        maintenance_rows = maintenance_rows.filter(service_id__in=ids)
+    for service_id, started, ended in impact_rows.values_list("service_id", "started_at", "ended_at"):
+        impacts[service_id].append(domain.Window(start=started, end=ended))
+    for service_id, starts, ends in maintenance_rows.values_list("service_id", "starts_at", "ends_at"):
+        maintenance[service_id].append(domain.Window(start=starts, end=ends))
+    tz = portal_tz()
+    result = {}
+    for service in services:
+        budget = domain.compute_budget(
+            target=service.sla_target,
+            period=period,
+            at=at,
+            tz=tz,
+            impacts=impacts.get(service.pk, ()),
+            maintenance=maintenance.get(service.pk, ()),
+            detail=False,
+        )
+        result[service.pk] = ServiceBudget.from_budget(service, budget)
+    return result
+
+
+def service_impact_windows(service: Service, *, start: datetime, end: datetime):
+    """Every impact window of the service touching [start, end], counting or not (for its page)."""
+    return list(_overlapping(ImpactWindow, "started_at", "ended_at", start, end, open_end=True).filter(service=service))
+
+
+def service_maintenance_windows(service: Service, *, since: datetime, limit: int = 50):
+    return list(service.maintenance_windows.filter(ends_at__gt=since).select_related("created_by").order_by("starts_at")[:limit])
+
+
+def service_snapshots(service: Service, *, period: str = "month", since: datetime | None = None):
+    qs = BudgetSnapshot.objects.filter(service=service, period=period)
+    if since is not None:
+        qs = qs.filter(taken_at__gte=since)
+    return list(qs.order_by("taken_at"))
+
+
+def service_freezes(service: Service, *, limit: int = 20):
+    return list(service.freezes.select_related("started_by", "ended_by").order_by("-started_at")[:limit])
+
+
+def service_open_freeze(service: Service) -> Freeze | None:
+    return service.freezes.filter(ended_at__isnull=True).select_related("started_by").first()
+
+
+def service_deploy_blockers(service: Service) -> list[str]:
+    """Why a non-critical deployment to `service` must not start now (empty: it may).
+
+    For the deployment gates: a service under a deploy freeze (error budget or imposed by a
+    delivery manager) takes only critical deployments.
+    """
+    if not service.freeze_active:
+        return []
+    freeze = service_open_freeze(service)
+    if freeze is None:
+        return [f"Service {service.slug} is under a deploy freeze."]
+    since = timezone.localtime(freeze.started_at).strftime("%Y-%m-%d %H:%M %Z")
+    return [f"Service {service.slug} is under a deploy freeze ({freeze.get_cause_display().lower()}) since {since}: {freeze.reason}"]
