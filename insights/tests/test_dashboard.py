@@ -97,3 +97,20 @@ def test_panels_content(client_for, users):
     assert theirs.reference not in oncall_html and "Nothing waits for your approval." in oncall_html
     # A viewer approves nothing: a note instead.
     assert "Change requests are approved by CAB members" in client_for("viewer").get("/").content.decode()
+
+
+def test_budgets_at_risk_panel_uses_live_sla_budgets(users, client_for):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from sla.models import ImpactWindow
+    from sla.tests.factories import ServiceFactory
+
+    burning = ServiceFactory(slug="burning", name="Burning service")
+    ServiceFactory(slug="calm", name="Calm service")
+    now = timezone.now()
+    ImpactWindow.objects.create(service=burning, source_ref="INC-2026-0999", started_at=now - timedelta(minutes=100), ended_at=now)
+    html = client_for("manager").get("/dashboard/panels/freezes/").content.decode()
+    assert "Burning service" in html and "budget left" in html
+    assert "Calm service" not in html
