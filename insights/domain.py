@@ -420,6 +420,8 @@ class ServiceHistory:
     failed_deployments: int = 0
     rolled_back_deployments: int = 0
     incidents: int = 0
+    burn_rate: float | None = None  # error-budget burn rate this month (sla)
+    budget_status: str = ""  # on_track, at_risk, frozen, exhausted
 
 
 @dataclass(frozen=True)
@@ -439,6 +441,10 @@ def failure_history_risk(history: ServiceHistory) -> str:
     return "low"
 
 
+# An error budget burning faster than it refills makes a failed release costlier.
+BUDGET_STATUS_RISK = {"at_risk": "medium", "frozen": "high", "exhausted": "high"}
+
+
 def premortem_risks(
     *, strategy_label: str, strategy_risk: str, strategy_reasons: Iterable[str],
     change_types: Mapping[str, list[str]], services: Iterable[ServiceHistory], days: int = 90,
@@ -452,6 +458,11 @@ def premortem_risks(
     for s in services:
         if s.freeze_active:
             risks.append(Risk("service", s.slug, "high", f"{s.name} is under a deploy freeze: only critical deployments pass."))
+        if s.burn_rate is not None and s.budget_status in BUDGET_STATUS_RISK:
+            risks.append(Risk(
+                "service", s.slug, BUDGET_STATUS_RISK[s.budget_status],
+                f"{s.name} burns its error budget at {s.burn_rate:.1f}x ({s.budget_status.replace('_', ' ')}).",
+            ))
         risks.append(Risk(
             "service", s.slug, failure_history_risk(s),
             f"Last {days} days: {s.failed_deployments} failed and {s.rolled_back_deployments} rolled-back deployments, "

@@ -363,8 +363,14 @@ def release_risk(*, release: Release, at: datetime | None = None, days: int = 90
         incident_count.order_by().values("services").annotate(n=Count("pk")).values("n")[:1], output_field=IntegerField()
     )
     services = services.annotate(incident_count=Coalesce(incident_sub, 0))
+    services = list(services)
+    budgets = sla_selectors.services_budgets(services, at=at)
     histories = [
-        domain.ServiceHistory(s.slug, s.name, s.freeze_active, s.failed, s.rolled_back, s.incident_count) for s in services
+        domain.ServiceHistory(
+            s.slug, s.name, s.freeze_active, s.failed, s.rolled_back, s.incident_count,
+            burn_rate=float(budgets[s.pk].burn_rate), budget_status=budgets[s.pk].status,
+        )
+        for s in services
     ]
     used = [STRATEGIES[s] for s in strategies if s in STRATEGIES]
     if used:
@@ -403,6 +409,8 @@ def release_risk(*, release: Release, at: datetime | None = None, days: int = 90
                 "rolled_back_deployments": h.rolled_back_deployments,
                 "incidents": h.incidents,
                 "history_days": days,
+                "burn_rate": h.burn_rate,
+                "budget_status": h.budget_status,
             }
             for h in histories
         ],

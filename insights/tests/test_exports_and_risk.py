@@ -65,12 +65,17 @@ def release(db, users):
     type(old).objects.filter(pk=old.pk).update(created_at=now - timedelta(days=120))
     IncidentFactory(services=[api, web], impact_started_at=now - timedelta(days=3))
     IncidentFactory(services=[api], impact_started_at=now - timedelta(days=100))
+    # 100 minutes of impact on web this month: more than its 43.8-minute budget.
+    from sla.models import ImpactWindow
+
+    ImpactWindow.objects.create(service=web, source_ref="INC-X", started_at=now - timedelta(minutes=100), ended_at=now)
     return release
 
 
 def test_release_risk_json(client_for, release, django_assert_max_num_queries):
     client = client_for("viewer")
-    with django_assert_max_num_queries(10):
+    # 10 for the export itself + 2 for the services' budgets (sla's one-pass computation).
+    with django_assert_max_num_queries(12):
         response = client.get("/insights/releases/v2.5.0/risk.json")
     assert response.status_code == 200
     body = response.json()
@@ -81,8 +86,11 @@ def test_release_risk_json(client_for, release, django_assert_max_num_queries):
                                     "normal": [release.deployments.get(service__slug="web").change.reference]}
     services = {s["service"]: s for s in body["services"]}
     assert services["api"] == {"service": "api", "name": "API", "freeze_active": True, "failed_deployments": 1,
-                               "rolled_back_deployments": 1, "incidents": 1, "history_days": 90}
+                               "rolled_back_deployments": 1, "incidents": 1, "history_days": 90,
+                               "burn_rate": 0.0, "budget_status": "on_track"}
     assert services["web"]["incidents"] == 1 and services["web"]["failed_deployments"] == 0
+    assert services["web"]["budget_status"] in ("frozen", "exhausted") and services["web"]["burn_rate"] > 1.5
+    assert any(r["subject"] == "web" and "burns its error budget" in r["detail"] and r["level"] == "high" for r in body["risks"])
     assert body["overall_risk"] == "high"
     assert body["risks"][0]["level"] == "high"
 
