@@ -51,7 +51,7 @@ class DeploymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         status_value = data.pop("status", None)
-        common = {k: data[k] for k in ("service", "environment", "version", "strategy", "commits", "change",
+        common = {k: data.get(k) for k in ("service", "environment", "version", "strategy", "commits", "change",
                                         "release", "critical", "reason")}
         if status_value:
             deployment = services.deployment_record(
