@@ -18,6 +18,7 @@ from .serializers import (
     DeploymentDetailSerializer,
     DeploymentSerializer,
     MetricsSerializer,
+    PlanSerializer,
     PromoteSerializer,
     ReasonSerializer,
 )
@@ -70,6 +71,16 @@ class DeploymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
                 status=status.HTTP_409_CONFLICT,
             )
         return self._detail(deployment, status.HTTP_201_CREATED)
+
+    @extend_schema(request=DeploymentCreateSerializer, responses=PlanSerializer)
+    @action(detail=False, methods=["post"])
+    def plan(self, request):
+        """Dry run: the stages, the environment's router and metrics, and what the start
+        gates would decide now. Starts nothing (used by scripts/deploy.py --dry-run)."""
+        serializer = DeploymentCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return Response(services.plan_preview(**{k: serializer.validated_data.get(k) for k in (
+            "service", "environment", "version", "strategy", "change", "release", "critical", "reason")}))
 
     @extend_schema(request=MetricsSerializer, responses=DeploymentDetailSerializer)
     @action(detail=True, methods=["post"])

@@ -123,3 +123,17 @@ class PromoteSerializer(serializers.Serializer):
 
 class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class PlanSerializer(serializers.Serializer):
+    service = serializers.CharField()
+    environment = serializers.CharField()
+    version = serializers.CharField()
+    strategy = serializers.CharField()
+    router = serializers.CharField()
+    metrics = serializers.CharField()
+    stages = serializers.ListField(child=serializers.DictField())
+    total_minutes = serializers.FloatField()
+    gates = serializers.ListField(child=serializers.CharField())
+    reasons = serializers.ListField(child=serializers.CharField())
+    would_start = serializers.BooleanField()

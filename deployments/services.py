@@ -103,6 +103,27 @@ def start_gate_reasons(**kwargs) -> list[str]:
     return domain.start_gate_reasons(start_facts(**kwargs))
 
 
+def plan_preview(*, service, environment="production", version="", strategy="canary", change=None, release=None,
+                 critical=False, reason="", at=None) -> dict:
+    """What a rollout would do and whether the start gates would let it, without starting."""
+    plan = plan_for(service=service, environment=environment, strategy=strategy)
+    config = environment_config(environment)
+    reasons = start_gate_reasons(service=service, environment=environment, strategy=strategy, critical=critical,
+                                 reason=reason or "", change=change, release=release, at=at)
+    return {
+        "service": service.slug, "environment": environment, "version": version, "strategy": strategy,
+        "router": config.router_kind, "metrics": config.metrics_provider,
+        "stages": [{"name": s.name, "traffic_percent": s.traffic_percent, "monitor_minutes": s.monitor_minutes,
+                    "gates": list(s.gates)} for s in plan],
+        "total_minutes": domain.plan_duration(plan).total_seconds() / 60,
+        "gates": [
+            f"error rate < {domain.MAX_ERROR_RATE:.0%}", f"P99 < {service.p99_threshold_ms} ms", "health checks passing",
+        ],
+        "reasons": reasons,
+        "would_start": not reasons,
+    }
+
+
 # --- Events -------------------------------------------------------------------------------
 def _event(deployment, action, *, at, actor=None, from_state="", reason="", details=None, stage=None):
     return DeploymentEvent.objects.create(

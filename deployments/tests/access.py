@@ -10,6 +10,7 @@ WRITE_ACCESS = {
     "deployments:rollback": MANAGER,
     "deployments:confirm-shift": MANAGER,
     "deployment-list": MANAGER,
+    "deployment-plan": MANAGER,
     "deployment-promote": MANAGER,
     "deployment-rollback": MANAGER,
     "deployment-pause": MANAGER,
