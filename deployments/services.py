@@ -301,8 +301,8 @@ def traffic_shift_apply(*, shift_id: int, final_attempt: bool = False) -> str:
             return "failed"
         raise
     with transaction.atomic():
-        deployment = Deployment.objects.select_for_update().get(pk=shift.deployment_id)
-        shift = TrafficShift.objects.select_for_update().get(pk=shift.pk)
+        deployment = Deployment.objects.select_for_update(of=("self",)).get(pk=shift.deployment_id)
+        shift = TrafficShift.objects.select_for_update(of=("self",)).get(pk=shift.pk)
         if shift.state != TrafficShift.State.PENDING:
             return "gone"
         TrafficShift.objects.filter(pk=shift.pk).update(attempts=shift.attempts + 1)
@@ -312,13 +312,13 @@ def traffic_shift_apply(*, shift_id: int, final_attempt: bool = False) -> str:
 
 @transaction.atomic
 def traffic_shift_failed(*, shift_id: int, error: str):
-    shift = TrafficShift.objects.select_for_update().filter(pk=shift_id).first()
+    shift = TrafficShift.objects.select_for_update(of=("self",)).filter(pk=shift_id).first()
     if shift is None or shift.state != TrafficShift.State.PENDING:
         return
     shift.state = TrafficShift.State.FAILED
     shift.error = error[:1000]
     shift.save(update_fields=["state", "error"])
-    deployment = Deployment.objects.select_for_update().get(pk=shift.deployment_id)
+    deployment = Deployment.objects.select_for_update(of=("self",)).get(pk=shift.deployment_id)
     at = timezone.now()
     if shift.is_rollback:
         _event(deployment, "rollback_shift_failed", at=at, reason=error, details={"to": shift.to_percent})
@@ -334,7 +334,7 @@ def traffic_shift_confirm(*, deployment, by, at=None) -> TrafficShift:
     """A person confirms that they moved the traffic (manual router)."""
     _require_manager(by)
     at = at or timezone.now()
-    deployment = Deployment.objects.select_for_update().get(pk=deployment.pk)
+    deployment = Deployment.objects.select_for_update(of=("self",)).get(pk=deployment.pk)
     shift = deployment.shifts.select_related("stage").filter(state=TrafficShift.State.PENDING).order_by("-pk").first()
     if shift is None:
         raise ProcessError("No traffic shift is waiting for confirmation.", ["No traffic shift is waiting for confirmation."])
@@ -475,7 +475,7 @@ def rollout_tick(*, deployment_id: int, at=None) -> str | None:
         except ProviderError as exc:
             pulled, problem = domain.Metrics(), str(exc)
     with transaction.atomic():
-        deployment = Deployment.objects.select_for_update().select_related("service__team").get(pk=deployment_id)
+        deployment = Deployment.objects.select_for_update(of=("self",)).select_related("service__team").get(pk=deployment_id)
         if deployment.state not in domain.ACTIVE:
             return deployment.state
         at = at or timezone.now()
@@ -514,7 +514,7 @@ def _sample(deployment, stage, metrics, *, at, source, note="") -> bool:
 def metrics_push(*, deployment, at=None, error_rate=None, p99_ms=None, healthy=None, by=None):
     """Values pushed by monitoring or a pipeline. A breach halts and rolls back at once;
     during a hold, data that passes ends the stage."""
-    deployment = Deployment.objects.select_for_update().select_related("service__team").get(pk=deployment.pk)
+    deployment = Deployment.objects.select_for_update(of=("self",)).select_related("service__team").get(pk=deployment.pk)
     if deployment.state not in domain.ACTIVE:
         detail = f"Deployment {deployment.pk} is {deployment.get_state_display().lower()}; it takes no metrics."
         raise ProcessError(detail, [detail])
@@ -566,7 +566,7 @@ def stuck_shift_ids(*, at=None, older_than_seconds=120) -> list[int]:
 
 # --- A manager's controls -------------------------------------------------------------------
 def _locked(deployment):
-    return Deployment.objects.select_for_update().select_related("service__team").get(pk=deployment.pk)
+    return Deployment.objects.select_for_update(of=("self",)).select_related("service__team").get(pk=deployment.pk)
 
 
 @transaction.atomic
