@@ -26,12 +26,13 @@ class CommitInputSerializer(serializers.Serializer):
 
 class StageSerializer(PortalModelSerializer):
     monitor_minutes = serializers.SerializerMethodField()
+    state = serializers.CharField(read_only=True, help_text="pending, shifting, monitoring, holding, passed, promoted, breached, rolled_back, skipped")
 
     class Meta:
         model = RolloutStage
         fields = ["index", "name", "traffic_percent", "monitor_minutes", "gates", "state", "started_at", "due_at", "finished_at"]
 
-    def get_monitor_minutes(self, stage):
+    def get_monitor_minutes(self, stage) -> float:
         return _minutes(stage.monitor_minutes)
 
 
@@ -43,7 +44,7 @@ class EvaluationSerializer(PortalModelSerializer):
         fields = ["at", "stage", "trigger", "decision", "error_rate", "p99_ms", "healthy", "max_error_rate",
                   "p99_threshold_ms", "reasons"]
 
-    def get_stage(self, evaluation):
+    def get_stage(self, evaluation) -> int | None:
         return evaluation.stage.index if evaluation.stage_id else None
 
 
