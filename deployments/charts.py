@@ -3,11 +3,16 @@
 from .domain import MAX_ERROR_RATE
 
 
-def gate_figure(evaluations, *, p99_threshold_ms: float, max_error_rate: float = MAX_ERROR_RATE) -> dict:
-    """Error rate (%) and P99 (ms) seen at each gate evaluation, against their thresholds."""
+def gate_figure(
+    evaluations, *, p99_threshold_ms: float, max_error_rate: float = MAX_ERROR_RATE, start=None, end=None
+) -> dict:
+    """Error rate (%) and P99 (ms) seen at each gate evaluation, against their thresholds.
+
+    The threshold lines run from `start` to `end` (default: the first and last value)."""
     points = [e for e in evaluations if e.error_rate is not None or e.p99_ms is not None]
     xs = [e.at.isoformat() for e in points]
-    span = [xs[0], xs[-1]] if xs else []
+    times = [t for t in (start, *(e.at for e in points), end) if t is not None]
+    span = [min(times).isoformat(), max(times).isoformat()] if times else []
     error_colour = ["#b42318" if e.decision == "breach" else "#1f4e79" for e in points]
     data = [
         {

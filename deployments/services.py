@@ -370,6 +370,9 @@ def _current_stage(deployment):
 
 def _stage_end(deployment, stage, *, at):
     """At or after the stage's due time: pass -> next stage; no data -> hold; breach -> halt."""
+    if stage.monitor_minutes <= 0:
+        _advance(deployment, stage, at=at, action="advance")  # nothing to watch
+        return None
     samples = [
         domain.Metrics(s.error_rate, s.p99_ms, s.healthy)
         for s in deployment.samples.filter(stage=stage, at__gte=stage.started_at)
@@ -384,8 +387,9 @@ def _stage_end(deployment, stage, *, at):
             deployment.save(update_fields=["state"])
             stage.state = StageState.HOLDING
             stage.save(update_fields=["state"])
-            _event(deployment, "hold", at=at, from_state=from_state, stage=stage,
-                   reason="No data is not a pass: " + " ".join(result.reasons))
+            why = "No data is not a pass: " + " ".join(result.reasons)
+            _event(deployment, "hold", at=at, from_state=from_state, stage=stage, reason=why)
+            _tell(deployment, "deployment.holding", f"{deployment} is holding at {deployment.traffic_percent}%. {why}")
     else:
         _advance(deployment, stage, at=at, action="advance")
     return result
@@ -403,6 +407,8 @@ def _advance(deployment, stage, *, at, actor=None, action="advance", reason=""):
         deployment.current_stage = None
         deployment.finished_at = at
         deployment.save()
+        if deployment.strategy == "blue_green" and not reason:
+            reason = "The old colour may now be retired."
         _event(deployment, action if action == "promote" else "complete", at=at, actor=actor, from_state=from_state,
                reason=reason, stage=stage)
         _tell(deployment, "deployment.succeeded", f"{deployment} completed: 100% of the traffic on {deployment.version}.")

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.utils import timezone
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
@@ -79,7 +80,10 @@ def _detail_context(request, pk):
         "events": list(deployment.events.all()),
         "evaluations": evaluations[-10:][::-1],
         "latest": evaluations[-1] if evaluations else None,
-        "figure": gate_figure(evaluations, p99_threshold_ms=deployment.service.p99_threshold_ms),
+        "figure": gate_figure(
+            evaluations, p99_threshold_ms=deployment.service.p99_threshold_ms,
+            start=deployment.started_at, end=deployment.finished_at or timezone.now(),
+        ),
         "pending_shift": selectors.pending_manual_shift(deployment),
         "is_manager": roles.has_role(request.user, roles.DELIVERY_MANAGER),
         "actions": domain.allowed_actions(deployment.state),

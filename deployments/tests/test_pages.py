@@ -1,6 +1,7 @@
 """Pages: the guide, the list, the start form with refusals, the detail page and its controls."""
 
 import json
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
@@ -103,3 +104,7 @@ def test_gate_figure_data(fast_canary, users):
     assert p99["y"] == [210, 250] and p99["yaxis"] == "y2"
     assert p99_gate["y"] == [400, 400]
     json.dumps(figure)
+    single = gate_figure(list(deployment.evaluations.all())[:1], p99_threshold_ms=400, start=deployment.started_at,
+                         end=deployment.started_at + timedelta(minutes=5))
+    assert single["data"][1]["x"][0] == deployment.started_at.isoformat()
+    assert single["data"][1]["x"][1] == (deployment.started_at + timedelta(minutes=5)).isoformat()
