@@ -217,3 +217,48 @@ def test_router_failure_fails_the_rollout(fast_canary, users, webhook_env, monke
     assert services.traffic_shift_apply(shift_id=shift.pk, final_attempt=True) == "failed"
     deployment.refresh_from_db()
     assert deployment.state == "failed" and "HTTP 502" in deployment.halt_reason
+
+
+def test_an_unreachable_prometheus_is_no_data_and_the_rollout_holds(fast_canary, users, monkeypatch):
+    from deployments.providers import ProviderError
+
+    def down(self, *, deployment):
+        raise ProviderError("Prometheus unreachable: connection refused")
+
+    monkeypatch.setattr("deployments.providers.PrometheusProvider.fetch", down)
+    monkeypatch.setattr("deployments.routers.WebhookRouter.apply", lambda self, **kw: "ok")
+    EnvironmentConfig.objects.create(environment="production", router_kind="webhook", router_settings={"url": "http://x"},
+                                     metrics_provider="prometheus", metrics_settings={"url": "http://p"}, check_interval_seconds=1)
+    deployment = start(fast_canary, users)
+    run_pending()
+    assert services.due_deployment_ids(at=later(2)) == [deployment.pk]
+    assert services.rollout_tick(deployment_id=deployment.pk, at=later(2)) == "holding"
+    deployment.refresh_from_db()
+    assert all(sample.error_rate is None for sample in deployment.samples.all())
+    assert deployment.events.filter(action="hold").exists()
+    from delivery_portal.models import Notification
+
+    assert Notification.objects.filter(event="deployment.holding", recipient=users["manager"]).exists()
+
+
+def test_holding_is_said_on_the_page(fast_canary, users, client_for):
+    deployment = start(fast_canary, users)
+    services.traffic_shift_confirm(deployment=deployment, by=users["manager"])
+    services.rollout_tick(deployment_id=deployment.pk, at=later(2))
+    page = client_for("viewer").get(f"/deployments/{deployment.pk}/").content.decode()
+    assert "Holding: no data is not a pass." in page and "No error-rate data." in page
+
+
+def test_a_paused_rollout_finishes_its_last_zero_minute_stage_after_resume(fast_canary, users, webhook_env):
+    manager = users["manager"]
+    deployment = start(fast_canary, users)
+    run_pending()
+    services.deployment_promote(deployment=deployment, by=manager, reason="skip")
+    services.deployment_pause(deployment=deployment, by=manager)
+    run_pending()  # 100% shift applies while paused; the zero-minute stage waits
+    deployment.refresh_from_db()
+    assert deployment.state == "paused" and deployment.traffic_percent == 50
+    services.deployment_promote(deployment=deployment, by=manager, reason="go")
+    run_pending()
+    deployment.refresh_from_db()
+    assert (deployment.state, deployment.traffic_percent) == ("succeeded", 100)

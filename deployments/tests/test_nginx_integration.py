@@ -93,9 +93,10 @@ def share_of_new(url):
 def assert_share(url, percent):
     """nginx reloads gracefully: old workers may answer for a moment, so allow it to settle."""
     deadline = time.monotonic() + 10
+    tolerance = 0 if percent in (0, 100) else TOLERANCE  # all or nothing is exact
     while True:
         share = share_of_new(url)
-        if abs(share - percent / 100) <= TOLERANCE:
+        if abs(share - percent / 100) <= tolerance:
             return share
         if time.monotonic() > deadline:
             pytest.fail(f"{share:.1%} of requests reached the new version, wanted {percent}%")
