@@ -12,7 +12,8 @@ script: it only reads. --dry-run prints stages, durations, gates and what the ga
 decide now, and starts nothing.
 
 Exit status: 0 completed (or started, with --no-follow; or the dry run would start),
-1 halted or rolled back (or failed), 4 refused by a gate, 2 bad input.
+1 halted or rolled back (or failed), 4 refused by a gate, 2 bad input; 5 still running
+when --timeout ended the following (the rollout goes on in the portal).
 """
 
 import argparse
@@ -23,7 +24,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-EXIT_OK, EXIT_HALTED, EXIT_BAD_INPUT, EXIT_REFUSED = 0, 1, 2, 4
+EXIT_OK, EXIT_HALTED, EXIT_BAD_INPUT, EXIT_REFUSED, EXIT_STILL_RUNNING = 0, 1, 2, 4, 5
 STRATEGIES = ("canary", "blue_green", "rolling", "big_bang")
 ACTIVE = ("running", "paused", "holding")
 
@@ -275,7 +276,7 @@ def main(argv=None):
             print("deploy.py: stopped following (--timeout); the rollout goes on in the portal.", file=sys.stderr)
             if args.json:
                 print(json.dumps(deployment, indent=2, default=str))
-            return EXIT_HALTED
+            return EXIT_STILL_RUNNING
         time.sleep(args.poll)
         deployment = backend.get(deployment["id"])
     print(progress_line(deployment), file=human)

@@ -59,6 +59,13 @@ def test_refused_exits_4_and_is_recorded(service, capsys):
 
 
 @pytest.mark.django_db
+def test_timeout_stops_following_with_5(fast_canary, monkeypatch):
+    monkeypatch.setattr(deploy.time, "sleep", lambda s: None)
+    assert run("--timeout", "0.0001", "--poll", "0.01") == 5
+    assert Deployment.objects.get().state == "running"
+
+
+@pytest.mark.django_db
 def test_no_follow_starts_and_exits_0(fast_canary, capsys):
     assert run("--no-follow", "--json") == 0
     data = json.loads(capsys.readouterr().out)
