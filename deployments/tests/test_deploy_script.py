@@ -81,7 +81,6 @@ def celery_between_polls(monkeypatch):
             run_pending()
             for deployment in Deployment.objects.filter(state__in=("running", "holding")):
                 services.metrics_push(deployment=deployment, **values)
-            Deployment.objects.filter(state="running")  # noqa: B018
             from deployments.models import RolloutStage
             from django.utils import timezone
 

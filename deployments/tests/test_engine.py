@@ -9,7 +9,7 @@ from delivery_portal.errors import ProcessError
 from delivery_portal.models import OutboxMessage
 from delivery_portal.outbox import run_pending
 from deployments import services, tasks
-from deployments.models import Deployment, EnvironmentConfig, GateEvaluation, StagePlanOverride, TrafficShift
+from deployments.models import EnvironmentConfig, GateEvaluation, StagePlanOverride, TrafficShift
 from deployments.tests.factories import EnvironmentConfigFactory
 
 pytestmark = pytest.mark.django_db
