@@ -16,14 +16,15 @@ Exit status: 0 completed (or started, with --no-follow; or the dry run would sta
 when --timeout ended the following (the rollout goes on in the portal).
 """
 
-import argparse
 import json
-import os
 import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from scripts._common import ApiClient, ApiError, check_remote, make_parser, print_json, setup_django  # noqa: E402
+
 EXIT_OK, EXIT_HALTED, EXIT_BAD_INPUT, EXIT_REFUSED, EXIT_STILL_RUNNING = 0, 1, 2, 4, 5
 STRATEGIES = ("canary", "blue_green", "rolling", "big_bang")
 ACTIVE = ("running", "paused", "holding")
@@ -33,14 +34,9 @@ class BadInput(Exception):
     pass
 
 
-class Parser(argparse.ArgumentParser):
-    def error(self, message):  # one line and exit 2, as the contract says
-        print(f"deploy.py: {message}", file=sys.stderr)
-        sys.exit(EXIT_BAD_INPUT)
-
-
 def parse_args(argv=None):
-    parser = Parser(description="Start and follow a coordinated deployment.")
+    parser = make_parser("Start and follow a coordinated deployment.")  # --json, --url, --token
+    parser.prog = "deploy.py"
     parser.add_argument("--env", "--environment", dest="env", default="production")
     parser.add_argument("--strategy", choices=STRATEGIES, default="canary")
     parser.add_argument("--service", required=True, help="service slug")
@@ -51,15 +47,11 @@ def parse_args(argv=None):
     parser.add_argument("--reason", default="")
     parser.add_argument("--dry-run", action="store_true", help="print the plan and the gate decisions only")
     parser.add_argument("--no-follow", action="store_true", help="start and exit without following")
-    parser.add_argument("--json", action="store_true", help="machine-readable output")
-    parser.add_argument("--url", help="portal base URL (use the API instead of the database)")
-    parser.add_argument("--token", help="API token (with --url)")
-    parser.add_argument("--user", default=os.environ.get("PORTAL_USER"), help="requester (local mode); a delivery manager")
+    parser.add_argument("--user", help="requester in local mode (a delivery manager's username)")
     parser.add_argument("--poll", type=float, default=5.0, help="seconds between progress checks")
     parser.add_argument("--timeout", type=float, default=0, help="stop following after this many seconds (0: never)")
     args = parser.parse_args(argv)
-    if bool(args.url) != bool(args.token):
-        parser.error("--url and --token go together")
+    check_remote(parser, args)
     if args.critical and not args.reason.strip():
         parser.error("--critical needs --reason")
     if args.poll <= 0:
@@ -70,11 +62,7 @@ def parse_args(argv=None):
 # --- Backends: the database (services) or the API ------------------------------------------
 class LocalBackend:
     def __init__(self, args):
-        sys.path.insert(0, str(ROOT))
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "delivery_portal.settings")
-        import django
-
-        django.setup()
+        setup_django()
         from changes.models import ChangeRequest
         from releases.models import Release
         from sla.models import Service
@@ -130,12 +118,8 @@ class LocalBackend:
 
 class ApiBackend:
     def __init__(self, args):
-        import requests
-
         self.args = args
-        self.session = requests.Session()
-        self.session.headers.update({"Authorization": f"Token {args.token}", "Accept": "application/json"})
-        self.base = args.url.rstrip("/") + "/api/v1/deployments/"
+        self.client = ApiClient(args.url, args.token)
 
     def _body(self):
         a = self.args
@@ -147,37 +131,29 @@ class ApiBackend:
             body["release"] = a.release
         return body
 
-    def _post(self, url):
-        import requests
-
+    def _post(self, path):
         try:
-            response = self.session.post(url, json=self._body(), timeout=30)
-        except requests.RequestException as exc:
-            raise BadInput(f"portal unreachable: {exc}") from exc
-        if response.status_code == 400:
-            raise BadInput("; ".join(f"{k}: {' '.join(map(str, v)) if isinstance(v, list) else v}" for k, v in response.json().items()))
-        if response.status_code in (401, 403):
-            raise BadInput(f"the portal refused the token (HTTP {response.status_code})")
-        return response
+            return self.client.post(path, self._body())
+        except ApiError as exc:
+            if exc.status == 409 and isinstance(exc.body, dict) and "reasons" in exc.body:
+                raise
+            if exc.status in (401, 403):
+                raise BadInput(f"the portal refused the token (HTTP {exc.status})") from exc
+            raise BadInput(exc.message) from exc
 
     def plan(self):
-        response = self._post(self.base + "plan/")
-        response.raise_for_status()
-        return response.json()
+        return self._post("deployments/plan/")
 
     def start(self):
-        response = self._post(self.base)
-        if response.status_code == 409:
-            data = response.json()
+        try:
+            return self._post("deployments/")
+        except ApiError as exc:  # 409: refused by a gate, and recorded
+            data = exc.body
             return {"id": data.get("id"), "state": "refused", "reasons": data.get("reasons", []), "traffic_percent": 0,
                     "stages": [], "current_stage": None, "detail": data.get("detail")}
-        response.raise_for_status()
-        return response.json()
 
     def get(self, pk):
-        response = self.session.get(f"{self.base}{pk}/", timeout=30)
-        response.raise_for_status()
-        return response.json()
+        return self.client.get(f"deployments/{pk}/")
 
 
 # --- Output -----------------------------------------------------------------------------------
@@ -241,7 +217,7 @@ def main(argv=None):
     human = sys.stderr if args.json else sys.stdout
     if args.dry_run:
         if args.json:
-            print(json.dumps({"dry_run": True, **plan}, indent=2, default=str))
+            print_json({"dry_run": True, **plan})
         else:
             print_plan(plan)
             print("Dry run: nothing started.")
@@ -255,7 +231,7 @@ def main(argv=None):
         return EXIT_BAD_INPUT
     if deployment["state"] == "refused":
         if args.json:
-            print(json.dumps(deployment, indent=2, default=str))
+            print_json(deployment)
         else:
             print(f"Refused (recorded as deployment {deployment.get('id')}):")
             for reason in deployment.get("reasons") or []:
@@ -264,7 +240,7 @@ def main(argv=None):
     print(f"Started deployment {deployment['id']}.", file=human)
     if args.no_follow:
         if args.json:
-            print(json.dumps(deployment, indent=2, default=str))
+            print_json(deployment)
         return EXIT_OK
     last, started = None, time.monotonic()
     while deployment["state"] in ACTIVE:
@@ -275,7 +251,7 @@ def main(argv=None):
         if args.timeout and time.monotonic() - started > args.timeout:
             print("deploy.py: stopped following (--timeout); the rollout goes on in the portal.", file=sys.stderr)
             if args.json:
-                print(json.dumps(deployment, indent=2, default=str))
+                print_json(deployment)
             return EXIT_STILL_RUNNING
         time.sleep(args.poll)
         deployment = backend.get(deployment["id"])
@@ -283,7 +259,7 @@ def main(argv=None):
     if deployment.get("halt_reason"):
         print(f"Halted: {deployment['halt_reason']}", file=human)
     if args.json:
-        print(json.dumps(deployment, indent=2, default=str))
+        print_json(deployment)
     return exit_code(deployment["state"])
 
 
