@@ -117,6 +117,26 @@ class EnvironmentConfig(models.Model):
     def __str__(self):
         return f"{self.environment}: {self.router_kind} / {self.metrics_provider}"
 
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        errors = {}
+        router, metrics = self.router_settings or {}, self.metrics_settings or {}
+        if self.router_kind == RouterKind.WEBHOOK and not router.get("url"):
+            errors["router_settings"] = 'The webhook router needs {"url": "https://..."} (and optionally "secret").'
+        if self.router_kind == RouterKind.NGINX:
+            missing = [k for k in ("upstream_file", "stable_servers", "canary_servers") if not router.get(k)]
+            if missing:
+                errors["router_settings"] = f"The nginx router needs {', '.join(missing)} (and usually reload_command)."
+        if self.metrics_provider == MetricsProvider.PROMETHEUS:
+            if not metrics.get("url"):
+                errors["metrics_settings"] = 'Prometheus needs {"url": "http://prometheus:9090"}.'
+            unknown = set(metrics.get("queries") or {}) - {"error_rate", "p99_ms", "healthy"}
+            if unknown:
+                errors["metrics_settings"] = f"Unknown queries: {', '.join(sorted(unknown))} (error_rate, p99_ms, healthy)."
+        if errors:
+            raise ValidationError(errors)
+
 
 class StagePlanOverride(models.Model):
     """Stages of one strategy for one service in one environment, instead of the defaults.

@@ -101,3 +101,19 @@ def test_demo_data(users):
     recorded = Deployment.objects.filter(recorded=True, environment="production")
     assert recorded.count() >= 6 and all(d.commits.count() == 3 for d in recorded)
     assert Deployment.objects.filter(state="running", strategy="canary", traffic_percent=5).count() == 1
+
+
+@pytest.mark.django_db
+def test_environment_config_validation():
+    from django.core.exceptions import ValidationError
+
+    from deployments.models import EnvironmentConfig
+
+    with pytest.raises(ValidationError, match="needs"):
+        EnvironmentConfig(environment="p", router_kind="webhook").full_clean()
+    with pytest.raises(ValidationError, match="canary_servers"):
+        EnvironmentConfig(environment="p", router_kind="nginx", router_settings={"upstream_file": "/x", "stable_servers": ["a"]}).full_clean()
+    with pytest.raises(ValidationError, match="Unknown queries"):
+        EnvironmentConfig(environment="p", metrics_provider="prometheus",
+                          metrics_settings={"url": "http://p", "queries": {"latency": "x"}}).full_clean()
+    EnvironmentConfig(environment="p", metrics_provider="prometheus", metrics_settings={"url": "http://p"}).full_clean()
