@@ -1,20 +1,154 @@
+from django.contrib import messages
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_safe
+from django.utils import timezone
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST, require_safe
 
+from delivery_portal import roles
 from delivery_portal.audit import history_entries
+from delivery_portal.errors import ProcessError
+from delivery_portal.strategy_guide import QUESTIONS, STRATEGIES, recommend
 
-from .models import Deployment
+from . import domain, selectors, services
+from .charts import gate_figure
+from .forms import GuideForm, PromoteForm, StartDeploymentForm
+from .models import DeploymentState
+
+POLL_SECONDS = 3
 
 
 @require_safe
 def deployment_list(request):
-    deployments = Deployment.objects.select_related("service").order_by("-created_at")
+    state = request.GET.get("state") or None
+    deployments = selectors.deployment_list(state=state).prefetch_related(None)
     page = Paginator(deployments, 50).get_page(request.GET.get("page"))
-    return render(request, "deployments/list.html", {"page_obj": page})
+    return render(request, "deployments/list.html", {
+        "page_obj": page, "state": state, "states": DeploymentState.choices,
+        "querystring_base": f"state={state}" if state else "",
+        "can_start": roles.has_role(request.user, roles.DELIVERY_MANAGER),
+    })
+
+
+@require_safe
+def strategy_guide(request):
+    form = GuideForm(request.GET or None)
+    recommendation = None
+    if request.GET and form.is_valid():
+        recommendation = recommend({key: form.cleaned_data[key] for key in QUESTIONS})
+    return render(request, "deployments/guide.html", {
+        "form": form, "recommendation": recommendation, "strategies": STRATEGIES.values(),
+        "plans": {key: domain.build_plan(key) for key in STRATEGIES},
+    })
+
+
+def deployment_start(request):
+    can_start = roles.has_role(request.user, roles.DELIVERY_MANAGER)
+    refused = None
+    if request.method == "POST":
+        roles.require_role(request.user, roles.DELIVERY_MANAGER)
+        form = StartDeploymentForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                deployment = services.deployment_request(
+                    service=data["service"], environment=data["environment"].strip(), version=data["version"].strip(),
+                    strategy=data["strategy"], change=data["change"], release=data["release"],
+                    critical=data["critical"], reason=data["reason"], by=request.user,
+                )
+            except ProcessError as exc:
+                form.add_error(None, exc.detail)
+            else:
+                if deployment.state == DeploymentState.REFUSED:
+                    refused = deployment
+                    for reason in deployment.refusal_reasons:
+                        form.add_error(None, reason)
+                else:
+                    messages.success(request, f"Deployment {deployment.pk} started.")
+                    return redirect("deployments:detail", pk=deployment.pk)
+    else:
+        form = StartDeploymentForm(initial={"strategy": request.GET.get("strategy") or "canary"})
+    return render(request, "deployments/start.html", {"form": form, "can_start": can_start, "refused": refused})
+
+
+def _detail_context(request, pk):
+    deployment = get_object_or_404(selectors.deployments_with_detail(), pk=pk)
+    evaluations = list(deployment.evaluations.all())
+    stages = list(deployment.stages.all())
+    return {
+        "deployment": deployment,
+        "stages": stages,
+        "events": list(deployment.events.all()),
+        "evaluations": evaluations[-10:][::-1],
+        "latest": evaluations[-1] if evaluations else None,
+        "figure": gate_figure(
+            evaluations, p99_threshold_ms=deployment.service.p99_threshold_ms,
+            start=deployment.started_at, end=deployment.finished_at or timezone.now(),
+        ),
+        "pending_shift": selectors.pending_manual_shift(deployment),
+        "is_manager": roles.has_role(request.user, roles.DELIVERY_MANAGER),
+        "actions": domain.allowed_actions(deployment.state),
+        "poll_seconds": POLL_SECONDS,
+        "max_error_rate": domain.MAX_ERROR_RATE,
+        "promote_form": PromoteForm(),
+    }
 
 
 @require_safe
 def deployment_detail(request, pk):
-    deployment = get_object_or_404(Deployment.objects.select_related("service"), pk=pk)
-    return render(request, "deployments/detail.html", {"deployment": deployment, "history": history_entries(deployment)})
+    context = _detail_context(request, pk)
+    if request.htmx:
+        return render(request, "deployments/detail.html#live", context)
+    context["history"] = history_entries(context["deployment"])
+    return render(request, "deployments/detail.html", context)
+
+
+def _control(request, pk, action):
+    roles.require_role(request.user, roles.DELIVERY_MANAGER)
+    deployment = get_object_or_404(selectors.deployments_with_detail(), pk=pk)
+    try:
+        if action == "promote":
+            form = PromoteForm(request.POST)
+            if not form.is_valid():
+                raise ProcessError("Promoting early needs a reason.", ["Promoting early needs a reason."])
+            services.deployment_promote(deployment=deployment, by=request.user, reason=form.cleaned_data["reason"])
+        elif action == "confirm":
+            services.traffic_shift_confirm(deployment=deployment, by=request.user)
+        else:
+            service = {"pause": services.deployment_pause, "resume": services.deployment_resume,
+                       "rollback": services.deployment_rollback}[action]
+            service(deployment=deployment, by=request.user, reason=request.POST.get("reason", ""))
+    except ProcessError as exc:
+        messages.error(request, exc.detail)
+    else:
+        words = {"pause": "paused", "resume": "resumed", "promote": "promoted to the next stage",
+                 "rollback": "rolled back", "confirm": "traffic shift confirmed"}
+        messages.success(request, f"Deployment {deployment.pk}: {words[action]}.")
+    if request.htmx:
+        context = _detail_context(request, pk)
+        return render(request, "deployments/detail.html#live", context)
+    return redirect("deployments:detail", pk=pk)
+
+
+@require_POST
+def deployment_pause(request, pk):
+    return _control(request, pk, "pause")
+
+
+@require_POST
+def deployment_resume(request, pk):
+    return _control(request, pk, "resume")
+
+
+@require_POST
+def deployment_promote(request, pk):
+    return _control(request, pk, "promote")
+
+
+@require_POST
+def deployment_rollback(request, pk):
+    return _control(request, pk, "rollback")
+
+
+@require_POST
+def confirm_shift(request, pk):
+    return _control(request, pk, "confirm")

@@ -1,0 +1,48 @@
+from django import forms
+
+from changes.models import ChangeRequest
+from delivery_portal.strategy_guide import QUESTIONS
+from releases.models import Release
+from sla.models import Service
+
+from .models import Strategy
+
+
+class StartDeploymentForm(forms.Form):
+    service = forms.ModelChoiceField(queryset=Service.objects.order_by("name"), to_field_name="slug")
+    environment = forms.CharField(max_length=50, initial="production")
+    version = forms.CharField(max_length=100)
+    strategy = forms.ChoiceField(choices=Strategy.choices, initial=Strategy.CANARY)
+    change = forms.CharField(max_length=20, required=False, help_text="A change reference, e.g. CHG-2026-0042.")
+    release = forms.CharField(max_length=50, required=False, help_text="A release version, e.g. v2.5.0.")
+    critical = forms.BooleanField(required=False, help_text="Critical deployments may run during a freeze (with a reason).")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def clean_change(self):
+        reference = self.cleaned_data["change"].strip()
+        if not reference:
+            return None
+        change = ChangeRequest.objects.filter(reference=reference).first()
+        if change is None:
+            raise forms.ValidationError(f"No change {reference}.")
+        return change
+
+    def clean_release(self):
+        version = self.cleaned_data["release"].strip()
+        if not version:
+            return None
+        release = Release.objects.filter(version=version).first()
+        if release is None:
+            raise forms.ValidationError(f"No release {version}.")
+        return release
+
+
+class GuideForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for key, question in QUESTIONS.items():
+            self.fields[key] = forms.BooleanField(label=question, required=False)
+
+
+class PromoteForm(forms.Form):
+    reason = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
