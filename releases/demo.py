@@ -42,6 +42,11 @@ def load(users):
             services.evidence_record(release=previous, criterion=criterion, payload=payload, by=manager, at=_at(3))
         for item in previous.comms_items.all():
             services.comms_item_set_done(item=item, done=True, by=manager, at=datetime.combine(item.due_date, datetime.min.time(), tzinfo=UTC))
+    _load_v250(portal, manager)
+    _load_upcoming(portal, manager)
+
+
+def _load_v250(portal, manager):
     if Release.objects.filter(version="v2.5.0").exists():
         return
     release = services.release_create(version="v2.5.0", target_date=date(2024, 1, 25), services=[portal], by=manager)
@@ -66,5 +71,31 @@ def load(users):
     ]
     for criterion, payload, day in evidence:
         services.evidence_record(release=release, criterion=criterion, payload=payload, by=manager, at=_at(day))
-    t7 = release.comms_items.get(kind="t_minus_7")
-    services.comms_item_set_done(item=t7, done=True, by=manager, at=_at(16, 16))
+    # It shipped in January 2024: its whole communication plan was done on time.
+    for item in release.comms_items.all():
+        services.comms_item_set_done(
+            item=item, done=True, by=manager, at=datetime.combine(item.due_date, datetime.min.time(), tzinfo=UTC)
+        )
+
+
+def _load_upcoming(portal, manager):
+    """v2.6.0, due in ten days: scope planned, some evidence in, so NO-GO for now."""
+    if Release.objects.filter(version="v2.6.0").exists():
+        return
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    release = services.release_create(
+        version="v2.6.0", target_date=timezone.localdate() + timedelta(days=10), services=[portal], by=manager
+    )
+    for kind, data in [
+        ("feature", {"title": "Team dashboards", "ticket": "PORT-140", "status": "in_progress"}),
+        ("bug_fix", {"title": "Export times out for large teams", "ticket": "PORT-133", "priority": "P2", "status": "open"}),
+        ("dependency", {"kind": "db_migration", "description": "Add team_id index to events"}),
+    ]:
+        services.scope_item_add(release=release, kind=kind, data=data, by=manager)
+    services.evidence_record(
+        release=release, criterion="performance", payload={"p99_ms": 410, "target_ms": 500}, by=manager
+    )
+    services.evidence_record(release=release, criterion="security_scan", payload={"critical": 0, "high": 1}, by=manager)
