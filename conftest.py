@@ -120,6 +120,17 @@ def requires_redis():
         pytest.skip("needs Redis: set CELERY_BROKER_URL=redis://... to a running server (CI does)")
 
 
+def reset_celery_pools():
+    """Forget pooled broker connections (Celery keeps them per app, e.g. for control pings),
+    so that the next use connects to the broker configured now."""
+    from delivery_portal.celery import app
+
+    if app._pool is not None:
+        app._pool.force_close_all()
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
 def start_worker(broker_url: str):
     """Start a real `celery worker` process on the test database and `broker_url`.
 
@@ -165,6 +176,7 @@ def celery_worker(requires_postgres, requires_redis, transactional_db, settings)
     from delivery_portal.celery import app
 
     settings.OUTBOX_PUBLISH_ON_COMMIT = True
+    reset_celery_pools()
     with app.connection_for_write() as conn:
         conn.default_channel.queue_purge("celery")
     proc = start_worker(settings.CELERY_BROKER_URL)

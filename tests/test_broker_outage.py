@@ -13,6 +13,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from conftest import reset_celery_pools
 from delivery_portal import outbox
 from delivery_portal.models import OutboxMessage, WorkerHeartbeat
 
@@ -67,10 +68,12 @@ def private_redis(requires_postgres, monkeypatch):
     monkeypatch.setenv("CELERY_BROKER_URL", redis.url)
     app.conf.broker_url = redis.url
     outbox._broker_down_until = 0.0
+    reset_celery_pools()
     yield redis
     redis.stop()
     app.conf.broker_url = old
     outbox._broker_down_until = 0.0
+    reset_celery_pools()  # pooled connections point at the private server, now gone
 
 
 def test_pages_and_api_work_while_the_broker_is_down_and_nothing_is_lost(
