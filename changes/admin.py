@@ -7,7 +7,6 @@ from .models import (
     CalendarFeedToken,
     ChangeComment,
     ChangeRequest,
-    ReferenceCounter,
     StandardChangeTemplate,
 )
 
@@ -60,6 +59,3 @@ class CalendarFeedTokenAdmin(admin.ModelAdmin):
     exclude = ("key",)
 
 
-@admin.register(ReferenceCounter)
-class ReferenceCounterAdmin(admin.ModelAdmin):
-    list_display = ("year", "last")

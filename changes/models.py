@@ -83,16 +83,6 @@ class ChangeRequest(models.Model):
         return self.implementation_ended_at or self.implementation_started_at
 
 
-class ReferenceCounter(models.Model):
-    """The last CHG-YYYY-NNNN number handed out per year (row-locked while allocating)."""
-
-    year = models.PositiveIntegerField(primary_key=True)
-    last = models.PositiveIntegerField(default=0)
-
-    def __str__(self):
-        return f"{self.year}: {self.last}"
-
-
 class Decision(models.TextChoices):
     APPROVE = "approve", "Approve"
     REJECT = "reject", "Reject"

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.utils import update_change_reason
 
-from delivery_portal import roles
+from delivery_portal import references, roles
 from delivery_portal.errors import ProcessError
 from delivery_portal.notifications import notify
 
@@ -24,7 +24,6 @@ from .models import (
     ChangeState,
     ChangeType,
     Decision,
-    ReferenceCounter,
     StandardChangeTemplate,
 )
 
@@ -64,20 +63,8 @@ def _locked(change_or_pk) -> ChangeRequest:
 
 
 def allocate_reference(*, at=None) -> str:
-    """Next CHG-YYYY-NNNN: a row lock on the year's counter serialises concurrent callers."""
-    year = (at or timezone.now()).year
-    with transaction.atomic():
-        counter = ReferenceCounter.objects.select_for_update().filter(year=year).first()
-        if counter is None:
-            try:
-                with transaction.atomic():
-                    ReferenceCounter.objects.create(year=year, last=0)
-            except IntegrityError:
-                pass  # someone else created it at the same moment
-            counter = ReferenceCounter.objects.select_for_update().get(year=year)
-        counter.last += 1
-        counter.save(update_fields=["last"])
-    return f"CHG-{year}-{counter.last:04d}"
+    """Next CHG-YYYY-NNNN (year of `at`), unique under concurrency."""
+    return references.allocate(prefix="CHG", year=(at or timezone.now()).year, model=ChangeRequest)
 
 
 def _check_requester(user):

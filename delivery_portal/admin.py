@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Notification, OutboxMessage, WebhookDelivery, WebhookEndpoint, WorkerHeartbeat
+from .models import Notification, OutboxMessage, ReferenceCounter, WebhookDelivery, WebhookEndpoint, WorkerHeartbeat
 
 
 @admin.register(OutboxMessage)
@@ -30,3 +30,8 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
 @admin.register(WorkerHeartbeat)
 class WorkerHeartbeatAdmin(admin.ModelAdmin):
     list_display = ("requested_at", "requested_by", "answered_at", "worker")
+
+
+@admin.register(ReferenceCounter)
+class ReferenceCounterAdmin(admin.ModelAdmin):
+    list_display = ("prefix", "year", "last")

@@ -101,3 +101,21 @@ class WorkerHeartbeat(models.Model):
 
     class Meta:
         ordering = ["-requested_at"]
+
+
+class ReferenceCounter(models.Model):
+    """The last number handed out per prefix and year (INC-2026-0042, CHG-2026-0007).
+
+    Row-locked while allocating (delivery_portal.references), so two requests at once
+    never get the same reference.
+    """
+
+    prefix = models.CharField(max_length=10)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["prefix", "year"], name="reference_counter_unique")]
+
+    def __str__(self):
+        return f"{self.prefix}-{self.year}: {self.last}"

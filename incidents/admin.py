@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import ActionItem, AlertFingerprint, Incident, IncidentCounter, PostMortem, ReminderLedger, TimelineEntry
+from .models import ActionItem, AlertFingerprint, Incident, PostMortem, ReminderLedger, TimelineEntry
 
 
 class TimelineInline(admin.TabularInline):
@@ -66,6 +66,3 @@ class ReminderLedgerAdmin(admin.ModelAdmin):
     raw_id_fields = ("incident", "action_item")
 
 
-@admin.register(IncidentCounter)
-class IncidentCounterAdmin(admin.ModelAdmin):
-    list_display = ("year", "last_number")

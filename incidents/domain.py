@@ -203,7 +203,9 @@ def transition_blockers(
 
 # --- References --------------------------------------------------------------------------
 def format_reference(year: int, number: int) -> str:
-    return f"INC-{year:04d}-{number:04d}"
+    from delivery_portal.references import format_reference as shared_format
+
+    return shared_format("INC", year, number)
 
 
 def parse_reference_number(reference: str, year: int) -> int | None:

@@ -59,16 +59,6 @@ class Incident(models.Model):
         return f"{self.reference} {self.title}"
 
 
-class IncidentCounter(models.Model):
-    """The last incident number given out in a year; locked with select_for_update."""
-
-    year = models.PositiveSmallIntegerField(unique=True)
-    last_number = models.PositiveIntegerField(default=0)
-
-    def __str__(self):
-        return f"{self.year}: {self.last_number}"
-
-
 class TimelineKind(models.TextChoices):
     NOTE = "note", "Note"
     STATUS_UPDATE = "status_update", "Status update"

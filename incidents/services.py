@@ -14,7 +14,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from delivery_portal import references
 from delivery_portal.errors import ProcessError
+from delivery_portal.models import ReferenceCounter
 from delivery_portal.notifications import notify
 from sla.models import Service
 from sla.services import impact_window_sync
@@ -24,7 +26,6 @@ from .models import (
     ActionItem,
     AlertFingerprint,
     Incident,
-    IncidentCounter,
     IncidentState,
     PostMortem,
     TimelineEntry,
@@ -142,26 +143,8 @@ def _check_commander(user) -> None:
 
 # --- references --------------------------------------------------------------------------
 def allocate_reference(*, year: int) -> str:
-    """Next INC-YYYY-NNNN: a per-year counter row locked with select_for_update.
-
-    Two requests at once wait for each other on the row, so no number is given twice.
-    The first incident of a year starts after any reference already used that year.
-    """
-    counter = IncidentCounter.objects.select_for_update().filter(year=year).first()
-    if counter is None:
-        highest = 0
-        for ref in Incident.objects.filter(reference__startswith=f"INC-{year:04d}-").values_list("reference", flat=True):
-            number = domain.parse_reference_number(ref, year)
-            if number and number > highest:
-                highest = number
-        IncidentCounter.objects.get_or_create(year=year, defaults={"last_number": highest})
-        counter = IncidentCounter.objects.select_for_update().get(year=year)
-    counter.last_number += 1
-    # Skip numbers already taken by hand (imports, fixtures): the counter stays authoritative.
-    while Incident.objects.filter(reference=domain.format_reference(year, counter.last_number)).exists():
-        counter.last_number += 1
-    counter.save(update_fields=["last_number"])
-    return domain.format_reference(year, counter.last_number)
+    """Next INC-YYYY-NNNN (the detection year), unique under concurrency."""
+    return references.allocate(prefix="INC", year=year, model=Incident)
 
 
 # --- open and change ---------------------------------------------------------------------
@@ -698,7 +681,7 @@ def _alert_one(*, alert: dict, common: dict, by, at) -> tuple[str, str]:
 
 def highest_reference_number(year: int) -> int:
     """Used by tests and the demo: the counter value for `year` (0 if none yet)."""
-    return IncidentCounter.objects.filter(year=year).aggregate(m=Max("last_number"))["m"] or 0
+    return ReferenceCounter.objects.filter(prefix="INC", year=year).aggregate(m=Max("last"))["m"] or 0
 
 
 # --- reminders (run by the beat tasks) ----------------------------------------------------
