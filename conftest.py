@@ -125,8 +125,7 @@ def reset_celery_pools():
     so that the next use connects to the broker configured now."""
     from delivery_portal.celery import app
 
-    if app._pool is not None:
-        app._pool.force_close_all()
+    # Dropped, not closed: kombu's global pool registry may hand the same pool out again.
     app._pool = None
     app.amqp._producer_pool = None
 

@@ -265,6 +265,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Several models have a `state`; name each set of choices after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "DeploymentStateEnum": "deployments.models.DeploymentState",
+    },
 }
 
 # --- Logging ----------------------------------------------------------------------------

@@ -74,3 +74,8 @@ def load(users):
     # Freezes as the beat task would set them (the exhausted checkout API is frozen). No
     # snapshot here, so that loading twice in two different hours adds nothing.
     services.budget_recompute(at=now, service_ids=[s.pk for s in by_slug.values()], snapshots=False)
+
+
+def finish(users):
+    """Once every app's demo data is in: freeze what the budgets say must be frozen."""
+    services.budget_recompute(snapshots=False)

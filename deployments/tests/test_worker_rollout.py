@@ -59,6 +59,10 @@ def test_countdown_then_restart_then_beat(celery_worker, service, users, wait_un
     # The worker dies holding stage 2's countdown message.
     celery_worker.send_signal(signal.SIGKILL)
     celery_worker.wait(timeout=10)
+    # Make the loss certain: a countdown message the dead worker had not fetched yet
+    # would otherwise reach the replacement, and the beat would have nothing to do.
+    with app.connection_for_write() as conn:
+        conn.default_channel.queue_purge("celery")
     replacement = start_worker()
     try:
         wait_until(lambda: app.control.ping(timeout=0.5), timeout=60)

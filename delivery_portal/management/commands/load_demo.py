@@ -21,6 +21,8 @@ DEMO_USERS = [
     ("viewer", roles.VIEWER, "Vic", "Viewer"),
 ]
 # Each app may have a demo.py with load(users: dict[str, User]); they run in this order.
+# After all of them, each app's optional finish(users) runs (e.g. sla recomputes budgets
+# once every app's incidents are in, so a second run finds nothing left to change).
 DEMO_APPS = ["sla", "changes", "releases", "deployments", "incidents", "insights"]
 
 
@@ -58,10 +60,15 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         with transaction.atomic():
             users = ensure_demo_users(settings.DEMO_PASSWORD)
+            modules = []
             for app in DEMO_APPS:
                 try:
-                    module = importlib.import_module(f"{app}.demo")
+                    modules.append(importlib.import_module(f"{app}.demo"))
                 except ModuleNotFoundError:
                     continue
+            for module in modules:
                 module.load(users)
+            for module in modules:
+                if hasattr(module, "finish"):
+                    module.finish(users)
         self.stdout.write(self.style.SUCCESS("Demo data ready: users " + ", ".join(sorted(users))))
