@@ -12,6 +12,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlparse
@@ -140,21 +141,29 @@ def start_worker(broker_url: str):
     db = settings.DATABASES["default"]
     database_url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
     env = {**os.environ, "DATABASE_URL": database_url, "CELERY_BROKER_URL": broker_url, "CONN_MAX_AGE": "0"}
+    log = tempfile.TemporaryFile(mode="w+")
     proc = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "delivery_portal", "worker", "-P", "solo", "-l", "warning",
          "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"test-{os.getpid()}-{time.time_ns()}@%h"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        # A file, not a pipe: nobody reads the worker's log while it runs, and a full pipe
+        # would block it.
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True,
     )
-    # Wait until the worker answers a ping, so tests never race its start-up.
-    deadline = time.monotonic() + 60
-    with app.connection_for_write(broker_url) as conn:
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                pytest.fail("celery worker exited at start:\n" + (proc.stdout.read() if proc.stdout else ""))
-            if app.control.ping(timeout=0.5, connection=conn):
-                return proc
-    proc.kill()
-    pytest.fail("celery worker did not answer a ping within 60 s")
+    # Wait until the worker answers a ping, so tests never race its start-up. Whatever
+    # goes wrong here, the process must not outlive the test (it would eat later tests' work).
+    try:
+        deadline = time.monotonic() + 60
+        with app.connection_for_write(broker_url) as conn:
+            while time.monotonic() < deadline:
+                if proc.poll() is not None:
+                    log.seek(0)
+                    pytest.fail("celery worker exited at start:\n" + log.read())
+                if app.control.ping(timeout=0.5, connection=conn):
+                    return proc
+        pytest.fail("celery worker did not answer a ping within 60 s")
+    except BaseException:
+        proc.kill()
+        raise
 
 
 def stop_worker(proc):
