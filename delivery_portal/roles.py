@@ -4,9 +4,12 @@ A delivery manager may do everything the other roles may ("everything below" in 
 contract); a superuser may do everything. A viewer reads and changes nothing.
 """
 
+import logging
 from functools import wraps
 
 from django.core.exceptions import PermissionDenied
+
+security_log = logging.getLogger("portal.security")
 
 DELIVERY_MANAGER = "delivery_manager"
 CAB_MEMBER = "cab_member"
@@ -56,6 +59,7 @@ def can_request_change(user) -> bool:
 
 def require_role(user, *roles: str) -> None:
     if not has_any_role(user, *roles):
+        security_log.warning("denied %s: needs the role %s", getattr(user, "username", "anonymous"), " or ".join(roles))
         raise PermissionDenied(f"This needs the role {' or '.join(roles)}.")
 
 

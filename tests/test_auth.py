@@ -94,3 +94,10 @@ def test_csrf_is_enforced_on_pages(db, users):
     client = Client(enforce_csrf_checks=True)
     client.force_login(users["manager"])
     assert client.post(reverse("system-check-worker")).status_code == 403
+
+
+def test_role_denials_in_views_are_logged(client_for, caplog):
+    caplog.set_level(logging.INFO, logger="portal.security")
+    response = client_for("cab1").post(reverse("system-check-worker"))
+    assert response.status_code == 403
+    assert "denied cab1: needs the role delivery_manager" in caplog.text
