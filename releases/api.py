@@ -49,6 +49,8 @@ class ReleaseViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.
         """Move the target date: {"target_date"}; open checklist items move with it."""
         release = self.get_object()
         field = serializers.DateField()
+        if not isinstance(request.data, dict):
+            raise ValidationError({"non_field_errors": ["Expected a JSON object."]})
         if "target_date" not in request.data:
             raise ValidationError({"target_date": ["This field is required."]})
         try:
