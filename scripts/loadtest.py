@@ -264,15 +264,30 @@ def user_loop(n, base, cookies, tokens, world, results, stop_at):
 
 
 def count_timeline(marker):
-    """Timeline entries stored with this run's marker: any incidents model with a `text` field."""
-    from django.apps import apps
+    """Timeline entries stored with this run's marker, counted in the database.
 
+    Generic over the incidents app's models (built on another branch): every model with a
+    foreign key to Incident and a text column holding the marker counts. None when no such
+    model exists (nothing to count: the check fails rather than pass blindly).
+    """
+    from django.apps import apps
+    from django.db import models
+
+    incident = apps.get_model("incidents", "Incident")
     total, found = 0, False
     for model in apps.get_app_config("incidents").get_models():
-        names = {f.name for f in model._meta.get_fields()}
-        if "text" in names and model.__name__ != "Incident" and not model.__name__.startswith("Historical"):
+        if model is incident or model.__name__.startswith("Historical"):
+            continue
+        fks = [f for f in model._meta.get_fields() if isinstance(f, models.ForeignKey) and f.related_model is incident]
+        texts = [f.name for f in model._meta.get_fields() if isinstance(f, (models.CharField, models.TextField))]
+        if not fks or not texts:
+            continue
+        counts = [model._default_manager.filter(**{f"{name}__startswith": marker}).count() for name in texts]
+        if max(counts):
             found = True
-            total += model._default_manager.filter(text__startswith=marker).count()
+            total += max(counts)
+        elif "text" in texts:
+            found = True
     return total if found else None
 
 
