@@ -71,6 +71,22 @@ def private_redis(requires_postgres, monkeypatch):
     redis.stop()
     app.conf.broker_url = old
     outbox._broker_down_until = 0.0
+    _forget_broker_connections(app)
+
+
+def _forget_broker_connections(app):
+    """Drop the connection and producer pools cached on the private Redis (now stopped).
+
+    Otherwise a later test's `app.control.ping` publishes through the cached pool to the
+    dead server and retries for ever (tests/test_worker.py hung after this one).
+    """
+    if app._pool is not None:
+        app._pool.force_close_all()
+    app._after_fork()
+    try:
+        app.control._after_fork()
+    except AttributeError:
+        pass
 
 
 def test_pages_and_api_work_while_the_broker_is_down_and_nothing_is_lost(
