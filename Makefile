@@ -35,5 +35,9 @@ bench: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py bench
 
+# gunicorn on PostgreSQL, 50 users for 2 minutes (LOADTEST_USERS, LOADTEST_SECONDS); see scripts/loadtest.py.
+loadtest: venv
+	$(PY) scripts/loadtest.py
+
 clean:
 	rm -rf $(VENV) var

@@ -1,10 +1,10 @@
-from drf_spectacular.utils import OpenApiTypes, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from delivery_portal import roles
+from delivery_portal import concurrency, roles
 
 from . import domain, selectors, services
 from .serializers import (
@@ -44,19 +44,35 @@ class ReleaseViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.
         release = self.get_queryset().get(pk=serializer.instance.pk)
         return Response(self.get_serializer(release).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses={200: ReleaseSerializer})
+    def retrieve(self, request, *args, **kwargs):
+        release = self.get_object()
+        return concurrency.set_etag(Response(self.get_serializer(release).data), release)
+
+    @extend_schema(
+        request=OpenApiTypes.OBJECT, responses={200: ReleaseSerializer, 409: OpenApiTypes.OBJECT, 412: OpenApiTypes.OBJECT},
+        parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=False,
+                                     description="The ETag of the GET this edit is based on (412 if someone changed it since).")],
+    )
     def partial_update(self, request, *args, **kwargs):
-        """Move the target date: {"target_date"}; open checklist items move with it."""
+        """Move the target date: {"target_date", "edit_version"?}; open checklist items move with it.
+
+        Optimistic concurrency: send `If-Match` with the ETag of your GET (412 when someone
+        else changed the release since) or `"edit_version"` (409).
+        """
         release = self.get_object()
         field = serializers.DateField()
+        if not isinstance(request.data, dict):
+            raise ValidationError({"non_field_errors": ["Expected a JSON object."]})
         if "target_date" not in request.data:
             raise ValidationError({"target_date": ["This field is required."]})
         try:
             target = field.run_validation(request.data["target_date"])
         except ValidationError as exc:
             raise ValidationError({"target_date": exc.detail}) from exc
-        services.release_set_target_date(release=release, target_date=target, by=request.user)
-        return Response(self.get_serializer(self.get_queryset().get(pk=release.pk)).data)
+        expected = concurrency.expected_from_request(request, release)
+        services.release_set_target_date(release=release, target_date=target, by=request.user, expected_version=expected)
+        release = self.get_queryset().get(pk=release.pk)
+        return concurrency.set_etag(Response(self.get_serializer(release).data), release)
 
     @extend_schema(request=OpenApiTypes.OBJECT, responses={201: EvidenceSerializer})
     @action(detail=True, methods=["post"])

@@ -3,6 +3,7 @@ from datetime import datetime
 from django import forms
 from django.utils import timezone
 
+from delivery_portal import concurrency
 from sla.models import Service
 
 from . import domain
@@ -17,6 +18,13 @@ class ReleaseForm(forms.Form):
         queryset=Service.objects.order_by("name"), required=False, to_field_name="slug",
         widget=forms.CheckboxSelectMultiple,
     )
+
+
+class ReleaseEditForm(concurrency.VersionedForm):
+    """Move the target date; carries the release's edit_version (the second editor is told)."""
+
+    target_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}),
+                                  help_text="Open checklist items move with it.")
 
 
 class FeatureForm(forms.ModelForm):
@@ -41,6 +49,7 @@ SCOPE_FORMS = {"feature": FeatureForm, "bug_fix": BugFixForm, "dependency": Depe
 
 
 class RolloutForm(forms.ModelForm):
+    edit_version = concurrency.version_form_field()
     window_start = forms.DateTimeField(required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
     window_end = forms.DateTimeField(required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
 

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from delivery_portal import concurrency
+
 
 class ReleaseType(models.TextChoices):
     MAJOR = "major", "Major"
@@ -19,7 +21,9 @@ class Release(models.Model):
     services = models.ManyToManyField("sla.Service", blank=True, related_name="releases")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords(m2m_fields=[services])
+    # Optimistic concurrency: every edit of the release or its rollout plan bumps it.
+    edit_version = concurrency.version_field()
+    history = HistoricalRecords(m2m_fields=[services], excluded_fields=[concurrency.VERSION_FIELD])
 
     class Meta:
         ordering = ["-target_date", "-id"]

@@ -50,8 +50,8 @@ class ReleaseSerializer(PortalModelSerializer):
     class Meta:
         model = Release
         fields = ["version", "product", "release_type", "target_date", "services", "created_by", "created_at",
-                  "features", "bug_fixes", "dependencies", "comms"]
-        read_only_fields = ["release_type", "created_by", "created_at"]
+                  "features", "bug_fixes", "dependencies", "comms", "edit_version"]
+        read_only_fields = ["release_type", "created_by", "created_at", "edit_version"]
         extra_kwargs = {"version": {"validators": []}}
 
     def validate_version(self, value):

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from delivery_portal import concurrency
 from delivery_portal.errors import ProcessError
 from delivery_portal.notifications import notify
 from sla.models import Service
@@ -189,7 +190,7 @@ def comms_item_set_done(*, item: CommsItem, done: bool, by=None, at=None) -> Com
 @transaction.atomic
 def rollout_plan_set(
     *, release: Release, window_start=None, window_end=None, strategy: str = "", rollback_plan: str = "",
-    monitoring_hours: int = 24, by=None,
+    monitoring_hours: int = 24, by=None, expected_version=None,
 ) -> RolloutPlan:
     errors = {}
     if strategy and strategy not in RolloutPlan.Strategy.values:
@@ -200,6 +201,7 @@ def rollout_plan_set(
         errors["monitoring_hours"] = ["At least 1 hour."]
     if errors:
         raise ValidationError(errors)
+    concurrency.claim(release, expected_version, noun="release")
     plan, _ = RolloutPlan.objects.select_for_update().get_or_create(release=release)
     plan.window_start, plan.window_end = window_start, window_end
     plan.strategy, plan.rollback_plan = strategy or "", (rollback_plan or "").strip()
@@ -209,8 +211,13 @@ def rollout_plan_set(
 
 
 @transaction.atomic
-def release_set_target_date(*, release: Release, target_date, by=None) -> Release:
-    """Move the target date; open checklist items move with it."""
+def release_set_target_date(*, release: Release, target_date, by=None, expected_version=None) -> Release:
+    """Move the target date; open checklist items move with it.
+
+    `expected_version`: the release's `edit_version` the editor saw; someone else's edit
+    since then raises ConcurrentEditError (delivery_portal.concurrency).
+    """
+    concurrency.claim(release, expected_version, noun="release")
     if release.deployments.filter(state="succeeded", environment="production").exists():
         raise ProcessError("The release is already deployed to production.", ["A production deployment succeeded."])
     release.target_date = target_date

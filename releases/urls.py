@@ -8,6 +8,7 @@ urlpatterns = [
     path("calendar/", views.release_calendar, name="calendar"),
     path("new/", views.release_create, name="create"),
     path("<str:version>/", views.release_detail, name="detail"),
+    path("<str:version>/edit/", views.release_edit, name="edit"),
     path("<str:version>/scope/<str:kind>/add/", views.scope_add, name="scope_add"),
     path("<str:version>/scope/<str:kind>/<int:pk>/edit/", views.scope_edit, name="scope_edit"),
     path("<str:version>/scope/<str:kind>/<int:pk>/remove/", views.scope_remove, name="scope_remove"),

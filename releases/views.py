@@ -9,12 +9,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import trigger_client_event
 
-from delivery_portal import roles
+from delivery_portal import concurrency, roles
 from delivery_portal.audit import history_entries
-from delivery_portal.errors import ProcessError
+from delivery_portal.errors import ConcurrentEditError, ProcessError
 
 from . import domain, selectors, services
-from .forms import SCOPE_FORMS, ReleaseForm, RolloutForm, evidence_form_class
+from .forms import SCOPE_FORMS, ReleaseEditForm, ReleaseForm, RolloutForm, evidence_form_class
 from .models import CommsItem, Release
 from .notes import render_markdown
 from .services import SCOPE_MODELS
@@ -86,6 +86,28 @@ def release_create(request):
                 messages.success(request, f"Release {release.version} planned as a {release.release_type} release.")
                 return redirect("releases:detail", version=release.version)
     return render(request, "releases/create.html", {"form": form, "can_plan": _can_plan(request.user)})
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def release_edit(request, version):
+    """Move the target date, with a version check: a second editor is told, not overwritten."""
+    release = _get_release(version)
+    form = ReleaseEditForm(request.POST or None,
+                           initial={"target_date": release.target_date, **concurrency.initial_version(release)})
+    if request.method == "POST":
+        roles.require_role(request.user, roles.DELIVERY_MANAGER)
+        if form.is_valid():
+            try:
+                services.release_set_target_date(release=release, target_date=form.cleaned_data["target_date"],
+                                                 by=request.user, expected_version=form.cleaned_data["edit_version"])
+            except ConcurrentEditError as exc:
+                concurrency.form_conflict(form, exc)
+            except ProcessError as exc:
+                form.add_error(None, exc.detail)
+            else:
+                messages.success(request, f"Target date of {release.version} moved to {release.target_date:%A %d %B %Y}.")
+                return redirect("releases:detail", version=release.version)
+    return render(request, "releases/edit.html", {"release": release, "form": form, "can_plan": _can_plan(request.user)})
 
 
 def _detail_context(request, release, *, scope_forms=None):
@@ -236,13 +258,14 @@ def evidence_record(request, version):
 def rollout_edit(request, version):
     release = _get_release(version)
     plan = release.rollout_plan if hasattr(release, "rollout_plan") else None
-    form = RolloutForm(request.POST or None, instance=plan)
+    form = RolloutForm(request.POST or None, instance=plan, initial=concurrency.initial_version(release))
     if request.method == "POST":
         roles.require_role(request.user, roles.DELIVERY_MANAGER)
         if form.is_valid():
-            data = form.cleaned_data
+            data = dict(form.cleaned_data)
+            expected = data.pop(concurrency.VERSION_FIELD, None)
             try:
-                services.rollout_plan_set(release=release, by=request.user, **data)
+                services.rollout_plan_set(release=release, by=request.user, expected_version=expected, **data)
             except (ValidationError, ProcessError) as exc:
                 if isinstance(exc, ValidationError):
                     _apply_errors(form, exc)

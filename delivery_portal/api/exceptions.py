@@ -9,12 +9,19 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from delivery_portal.errors import ProcessError
+from delivery_portal.concurrency import PreconditionMismatch
+from delivery_portal.errors import ConcurrentEditError, ProcessError
 
 log = logging.getLogger(__name__)
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, ConcurrentEditError):
+        # Optimistic concurrency (delivery_portal.concurrency): a stale If-Match is a failed
+        # precondition (412); a stale "edit_version" in the body a conflict (409).
+        code = status.HTTP_412_PRECONDITION_FAILED if isinstance(exc, PreconditionMismatch) else status.HTTP_409_CONFLICT
+        return Response({"detail": exc.detail, "reasons": exc.reasons or [exc.detail],
+                         "current_version": getattr(exc, "current_version", None)}, status=code)
     if isinstance(exc, ProcessError):
         return Response({"detail": exc.detail, "reasons": exc.reasons or [exc.detail]}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, DjangoValidationError):

@@ -3,6 +3,7 @@
 MANAGERS = {"delivery_manager"}
 WRITE_ACCESS = {
     "releases:create": MANAGERS,
+    "releases:edit": MANAGERS,
     "releases:scope_add": MANAGERS,
     "releases:scope_edit": MANAGERS,
     "releases:scope_remove": MANAGERS,
@@ -29,6 +30,7 @@ def kwargs(objects):
     feature = objects["release_feature"]
     return {
         "releases:detail": {"version": version},
+        "releases:edit": {"version": version},
         "releases:scope_add": {"version": version, "kind": "feature"},
         "releases:scope_edit": {"version": version, "kind": "feature", "pk": feature.pk},
         "releases:scope_remove": {"version": version, "kind": "feature", "pk": feature.pk},
