@@ -89,7 +89,7 @@ def measure_scale(scale: str, *, requests: int, warmup: int, fresh: bool, only=N
             continue
         client.get(url)  # first hit: connection, templates, caches
         status, queries, sqls = measure.count_queries(client, url)
-        entry = {"url": url, "status": status, "queries": queries}
+        entry = {"url": url, "status": status, "queries": queries, "statements": len(sqls)}
         if status != 200:
             entry.update(missing=status == 404, error=f"HTTP {status}")
             result["pages"][name] = entry

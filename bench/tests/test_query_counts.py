@@ -1,0 +1,63 @@
+"""Regression guard of `make bench`: the SQL query count of every key page, pinned on a tiny
+data set made by the benchmark's own seeders. No timings: counts only, in seconds.
+
+A page whose URL does not exist yet (its app is not merged) is skipped with the reason. A page
+that exists but has no pin here must still stay within the issue's budget of 15 queries.
+Counts are data queries (transaction control such as BEGIN/COMMIT is not counted).
+"""
+
+import pytest
+from django.db import connection
+
+from bench import measure
+from bench.pages import PAGES, url_for
+from bench.seed import seed
+
+MAX_QUERIES = 15
+
+# Pinned counts at tiny scale, per database vendor where they differ. Four of them are the
+# per-request overhead of every page: session, user, the user's roles, the session refresh
+# (SESSION_SAVE_EVERY_REQUEST).
+PINNED = {
+    "dashboard": 16,
+    "sla_overview": 5,  # foundation skeleton: re-pin after the sla merge
+    "service": 6,  # foundation skeleton: re-pin after the sla merge
+    "incident_list": 6,  # foundation skeleton: re-pin after the incidents merge
+    "incident_detail": 6,  # foundation skeleton: re-pin after the incidents merge
+    "release": 17,
+    "dora": 12,
+}
+# Pages known to be above the 15-query goal today, with the reason (see README, Performance).
+OVER_BUDGET = {
+    "dashboard": "4 per-request queries (session, user, roles, session refresh) + 12 for six panels",
+    "release": "4 per-request queries + 13 for scope, evidence, comms, strategy, history",
+}
+
+
+@pytest.fixture(scope="module")
+def tiny(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        ctx = seed("tiny", log=lambda line: None, write_marker=False)
+    yield ctx.info
+    with django_db_blocker.unblock():
+        from django.core.management import call_command
+
+        call_command("flush", interactive=False, verbosity=0)
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_page_query_count(name, tiny, db):
+    url = url_for(name, tiny)
+    if url is None:
+        pytest.skip(f"page {name!r} does not exist yet (its app is not merged)")
+    client = measure.bench_client()
+    client.get(url)  # first request: anything that is created once (e.g. a feed token)
+    status, queries, sqls = measure.count_queries(client, url)
+    if status == 404:
+        pytest.skip(f"page {name!r} answers 404 on the tiny set")
+    assert status == 200, f"{url} answered {status}"
+    listing = "\n".join(sqls)
+    if name in PINNED:
+        assert queries == PINNED[name], f"{name} made {queries} queries, pinned {PINNED[name]} ({connection.vendor}):\n{listing}"
+    if name not in OVER_BUDGET:
+        assert queries <= MAX_QUERIES, f"{name} made {queries} queries (budget {MAX_QUERIES}):\n{listing}"
