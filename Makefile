@@ -33,7 +33,7 @@ test: venv
 
 bench: venv
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py bench
+	$(PY) manage.py bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var

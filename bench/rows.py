@@ -59,18 +59,26 @@ def insert(model, rows: list[dict], *, batch: int = 20_000) -> int:
         else:
             defaults[field.attname] = None
 
+    # psycopg adapts these Python values itself; the rest go through the field (and SQLite
+    # always does, for its datetime storage).
+    plain = {"AutoField", "BigAutoField", "IntegerField", "BigIntegerField", "PositiveIntegerField",
+             "PositiveSmallIntegerField", "SmallIntegerField", "CharField", "TextField", "SlugField",
+             "BooleanField", "DateTimeField", "DateField", "ForeignKey", "DecimalField", "EmailField", "URLField"}
+    kinds = [(field, field.attname, field.name, "json" if field.get_internal_type() == "JSONField"
+              else "plain" if is_postgres() and field.get_internal_type() in plain else "prep") for field in fields]
+
     def values(row):
         out = []
-        for field in fields:
-            if field.attname in row:
-                value = row[field.attname]
-            elif field.name in row:
-                value = row[field.name]
+        for field, attname, name, kind in kinds:
+            if attname in row:
+                value = row[attname]
+            elif name in row:
+                value = row[name]
             else:
-                value = defaults[field.attname]
-            if field.get_internal_type() == "JSONField":
+                value = defaults[attname]
+            if kind == "json":
                 value = json.dumps(value) if value is not None else None
-            elif value is not None:
+            elif kind == "prep" and value is not None:
                 value = field.get_db_prep_save(value, connection)
             out.append(value)
         return out

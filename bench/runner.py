@@ -61,6 +61,7 @@ def child_env(url: str) -> dict:
 
 # --- one scale (runs in the child) -----------------------------------------------------------
 def measure_scale(scale: str, *, requests: int, warmup: int, fresh: bool, only=None, log=print) -> dict:
+    from django.core.cache import cache
     from django.core.management import call_command
     from django.db import connection
 
@@ -87,9 +88,15 @@ def measure_scale(scale: str, *, requests: int, warmup: int, fresh: bool, only=N
             result["pages"][name] = {"missing": True, "reason": "URL name not found (page not merged yet)"}
             log(f"  {name}: missing")
             continue
-        client.get(url)  # first hit: connection, templates, caches
+        cache.clear()  # the cold count: nothing cached by the pages (insights.cache)
+        client.get(url)  # first hit: connection, templates, what a page creates once
+        cache.clear()
+        started = time.perf_counter()
+        _, queries_cold, _ = measure.count_queries(client, url)
+        first_ms = round((time.perf_counter() - started) * 1000, 1)
         status, queries, sqls = measure.count_queries(client, url)
-        entry = {"url": url, "status": status, "queries": queries, "statements": len(sqls)}
+        entry = {"url": url, "status": status, "queries": queries, "queries_cold": queries_cold, "cold_ms": first_ms,
+                 "statements": len(sqls)}
         if status != 200:
             entry.update(missing=status == 404, error=f"HTTP {status}")
             result["pages"][name] = entry
@@ -224,13 +231,15 @@ def assemble(per_scale: dict, load_result: dict | None, urls: dict) -> dict:
     pages = {}
     for name in PAGES:
         big, little = large.get("pages", {}).get(name, {}), small.get("pages", {}).get(name, {})
-        entry = {"p50_ms": big.get("p50_ms"), "p95_ms": big.get("p95_ms"),
+        timed = big if large else little  # timings of the biggest scale measured
+        entry = {"p50_ms": timed.get("p50_ms"), "p95_ms": timed.get("p95_ms"),
                  "queries_small": little.get("queries") if little.get("status") == 200 else None,
                  "queries_large": big.get("queries") if big.get("status") == 200 else None,
-                 "p50_ms_small": little.get("p50_ms"), "p95_ms_small": little.get("p95_ms"), "url": big.get("url") or little.get("url")}
-        if big.get("missing") or little.get("missing") or big.get("error"):
+                 "queries_cold_small": little.get("queries_cold"), "queries_cold_large": big.get("queries_cold"),
+                 "cold_ms": big.get("cold_ms"), "p50_ms_small": little.get("p50_ms"), "p95_ms_small": little.get("p95_ms"), "url": big.get("url") or little.get("url")}
+        if timed.get("missing") or little.get("missing") or timed.get("error"):
             entry["missing"] = True
-            entry["reason"] = big.get("reason") or big.get("error") or little.get("reason")
+            entry["reason"] = timed.get("reason") or timed.get("error") or little.get("reason")
         if entry["p95_ms"] and admin.get("p95_ms"):
             entry["ratio_to_admin_changelist"] = round(entry["p95_ms"] / admin["p95_ms"], 2)
         if entry["p95_ms"] and raw.get("p95_ms"):

@@ -26,6 +26,8 @@ from .rows import insert, marker_write, next_id
 from .scales import SCALES, Scale
 
 SEED = 20260909
+# Bump when a seeder changes what it writes: a marker of another version is seeded again.
+SEED_VERSION = 2
 BENCH_USER = "bench"
 
 
@@ -182,6 +184,10 @@ def seed_releases(ctx: Ctx) -> None:
             releases.append({"id": r0 + len(releases), "version": f"v{p + 1}.{n // 10}.{n % 10}", "product": f"product-{p:02d}",
                              "release_type": kind, "target_date": target, "created_by_id": ctx.ids["bench_user"],
                              "created_at": datetime.combine(target - timedelta(days=30), time(9), dt_timezone.utc)})
+    # One release a week ahead at every scale, so the dashboard's "next 14 days" panel and the
+    # release page show the same things (and make the same queries) at small and large scale.
+    soon = ctx.anchor.date() + timedelta(days=7)
+    min(releases, key=lambda r: abs((r["target_date"] - soon).days))["target_date"] = soon
     insert(M["Release"], releases)
     through = M["Release"].services.through
     l0 = next_id(through)
@@ -222,8 +228,7 @@ def seed_releases(ctx: Ctx) -> None:
     for name, rows in (("Feature", features), ("BugFix", bugs), ("Dependency", deps), ("Evidence", evidence), ("CommsItem", comms), ("RolloutPlan", plans)):
         insert(M[name], rows)
         ctx.count(f"release {name.lower()} rows", len(rows))
-    upcoming = [r for r in releases if r["target_date"] >= today]
-    ctx.info["release"] = (upcoming[0] if upcoming else releases[-1])["version"]
+    ctx.info["release"] = next(r for r in releases if r["target_date"] == soon)["version"]
     ctx.ids["releases"] = [r["id"] for r in releases]
     ctx.count("releases", len(releases))
 
@@ -465,7 +470,8 @@ def seed(scale: str, *, log=print, anchor: datetime | None = None, write_marker:
             started = timezone.now()
             fn(ctx)
             log(f"  seeded {name} in {(timezone.now() - started).total_seconds():.1f} s")
-        info = {**ctx.info, "anchor": anchor.isoformat(), "counts": ctx.counts, "skipped": ctx.skipped, "seed": SEED}
+        info = {**ctx.info, "anchor": anchor.isoformat(), "counts": ctx.counts, "skipped": ctx.skipped, "seed": SEED,
+                "version": SEED_VERSION}
         if write_marker:
             marker_write(scale, info)
     ctx.info = info

@@ -15,11 +15,11 @@ from bench.seed import seed
 
 MAX_QUERIES = 15
 
-# Pinned counts at tiny scale, per database vendor where they differ. Four of them are the
-# per-request overhead of every page: session, user, the user's roles, the session refresh
-# (SESSION_SAVE_EVERY_REQUEST).
+# Pinned counts at tiny scale, with the page caches off (the worst case: DORA computed, not
+# read from insights.cache). Four of them are the per-request overhead of every page: session,
+# user, the user's roles, the session refresh (SESSION_SAVE_EVERY_REQUEST).
 PINNED = {
-    "dashboard": 16,
+    "dashboard": 17,
     "sla_overview": 5,  # foundation skeleton: re-pin after the sla merge
     "service": 6,  # foundation skeleton: re-pin after the sla merge
     "incident_list": 6,  # foundation skeleton: re-pin after the incidents merge
@@ -29,7 +29,7 @@ PINNED = {
 }
 # Pages known to be above the 15-query goal today, with the reason (see README, Performance).
 OVER_BUDGET = {
-    "dashboard": "4 per-request queries (session, user, roles, session refresh) + 12 for six panels",
+    "dashboard": "4 per-request queries (session, user, roles, session refresh) + 13 for six panels; 14 with DORA cached",
     "release": "4 per-request queries + 13 for scope, evidence, comms, strategy, history",
 }
 
@@ -46,7 +46,8 @@ def tiny(django_db_setup, django_db_blocker):
 
 
 @pytest.mark.parametrize("name", list(PAGES))
-def test_page_query_count(name, tiny, db):
+def test_page_query_count(name, tiny, db, settings):
+    settings.DORA_CACHE_SECONDS = 0
     url = url_for(name, tiny)
     if url is None:
         pytest.skip(f"page {name!r} does not exist yet (its app is not merged)")

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from bench.rows import marker_clear, marker_read
 from bench.scales import SCALES
-from bench.seed import seed
+from bench.seed import SEED_VERSION, seed
 
 
 def has_data() -> bool:
@@ -23,13 +23,14 @@ def ensure_seeded(scale: str, *, fresh: bool = False, log=print) -> dict:
     `fresh` is true; otherwise CommandError, so nobody loses a real database by accident.
     """
     marker = marker_read()
-    if marker and marker["scale"] == scale and not fresh:
+    if marker and marker["scale"] == scale and marker.get("version") == SEED_VERSION and not fresh:
         log(f"Reusing the {scale} data set seeded at {marker['seeded_at']}.")
         return marker
     if has_data() or marker:
-        if not fresh:
+        # A marked database is a bench set (another scale, or older seeders): ours to replace.
+        if not fresh and not marker:
             raise CommandError(
-                f"This database already holds data ({'the ' + marker['scale'] + ' bench set' if marker else 'not a bench set'}). "
+                "This database already holds data that is not a bench set. "
                 "Use --fresh to wipe it and seed, or point DATABASE_URL at an empty database."
             )
         log("Wiping the database (flush) ...")
