@@ -74,6 +74,8 @@ def time_page(client: Client, url: str, *, n: int, warmup: int) -> dict:
 def main_incident_query(sqls: list[str]) -> str | None:
     """The incident list page's main query: the page of incidents (a SELECT ... LIMIT on the table)."""
     for sql in sqls:
+        if not sql.lstrip().upper().startswith("SELECT"):
+            continue  # e.g. DECLARE ... CURSOR of a server-side iterator
         head = sql.split(" FROM ", 1)
         if len(head) == 2 and head[1].lstrip().startswith('"incidents_incident"') and " LIMIT " in sql and "COUNT(" not in head[0].upper():
             return sql
