@@ -52,12 +52,11 @@ def insert(model, rows: list[dict], *, batch: int = 20_000) -> int:
     now = timezone.now()
     defaults = {}
     for field in fields:
-        if field.has_default():
-            defaults[field.attname] = field.get_default()
-        elif getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
             defaults[field.attname] = now
         else:
-            defaults[field.attname] = None
+            # What Model() would hold: the default, "" for text fields without one, else None.
+            defaults[field.attname] = field.get_default()
 
     # psycopg adapts these Python values itself; the rest go through the field (and SQLite
     # always does, for its datetime storage).

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from bench.rows import marker_clear, marker_read
 from bench.scales import SCALES
-from bench.seed import SEED_VERSION, seed
+from bench.seed import SEED_VERSION, seed, skipped_seeders
 
 
 def has_data() -> bool:
@@ -24,8 +24,10 @@ def ensure_seeded(scale: str, *, fresh: bool = False, log=print) -> dict:
     """
     marker = marker_read()
     if marker and marker["scale"] == scale and marker.get("version") == SEED_VERSION and not fresh:
-        log(f"Reusing the {scale} data set seeded at {marker['seeded_at']}.")
-        return marker
+        if sorted(marker.get("skipped", [])) == sorted(skipped_seeders()):
+            log(f"Reusing the {scale} data set seeded at {marker['seeded_at']}.")
+            return marker
+        log(f"Seeders skipped last time can run now ({', '.join(sorted(set(marker.get('skipped', [])) - set(skipped_seeders())))}): seeding again.")
     if has_data() or marker:
         # A marked database is a bench set (another scale, or older seeders): ours to replace.
         if not fresh and not marker:
