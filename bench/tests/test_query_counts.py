@@ -20,12 +20,12 @@ MAX_QUERIES = 15
 # user, the user's roles, the session refresh (SESSION_SAVE_EVERY_REQUEST).
 PINNED = {
     "dashboard": 17,
-    "sla_overview": 5,  # foundation skeleton: re-pin after the sla merge
-    "service": 6,  # foundation skeleton: re-pin after the sla merge
-    "incident_list": 6,  # foundation skeleton: re-pin after the incidents merge
-    "incident_detail": 6,  # foundation skeleton: re-pin after the incidents merge
     "release": 13,
     "dora": 12,
+    # The foundation's skeleton pages (sla_overview 5, service 6, incident_list 6,
+    # incident_detail 6) are replaced by the merge of their apps: pin them then. Measured on
+    # their branches (small set): sla_overview 9, service 13, incident_list 8,
+    # incident_detail 9, change_calendar 8, cab_agenda 6, api_incident_list 6.
 }
 # Pages known to be above the 15-query goal today, with the reason (see README, Performance).
 OVER_BUDGET = {
