@@ -7,7 +7,7 @@ Counts are data queries (transaction control such as BEGIN/COMMIT is not counted
 """
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from bench import measure
 from bench.pages import PAGES, url_for
@@ -35,13 +35,15 @@ OVER_BUDGET = {
 
 @pytest.fixture(scope="module")
 def tiny(django_db_setup, django_db_blocker):
+    """The tiny set, seeded once for the module inside a transaction that is rolled back."""
     with django_db_blocker.unblock():
-        ctx = seed("tiny", log=lambda line: None, write_marker=False)
-    yield ctx.info
-    with django_db_blocker.unblock():
-        from django.core.management import call_command
-
-        call_command("flush", interactive=False, verbosity=0)
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            yield seed("tiny", log=lambda line: None, write_marker=False).info
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
 
 
 @pytest.mark.parametrize("name", list(PAGES))
