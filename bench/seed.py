@@ -418,6 +418,20 @@ def seed_incident_counters(ctx: Ctx) -> None:
     insert(Counter, [{"id": start + n, "year": y, "last_number": c} for n, (y, c) in enumerate(sorted(ctx.ids.get("incident_years", {}).items()))])
 
 
+@seeder("references", "delivery_portal.ReferenceCounter")
+def seed_reference_counters(ctx: Ctx) -> None:
+    """The shared INC/CHG counter (delivery_portal.references, on main after the merge), so the
+    next reference allocated on a bench database does not walk past every seeded number."""
+    Counter = model("delivery_portal.ReferenceCounter")
+    if not has_field(Counter, "prefix"):
+        return
+    rows = [{"prefix": prefix, "year": year, "last": last}
+            for prefix, years in (("INC", ctx.ids.get("incident_years", {})), ("CHG", ctx.ids.get("change_years", {})))
+            for year, last in sorted(years.items())]
+    start = next_id(Counter)
+    insert(Counter, [{"id": start + n, **row} for n, row in enumerate(rows)])
+
+
 TIMELINE_TEXTS = [
     ("status_update", "Investigating elevated error rates; next update in 30 minutes."),
     ("action", "Rolled back the latest deployment."),
