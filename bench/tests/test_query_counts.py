@@ -26,6 +26,9 @@ PINNED = {
     # incident_detail 6) are replaced by the merge of their apps: pin them then. Measured on
     # their branches (small set): sla_overview 9, service 13, incident_list 8,
     # incident_detail 9, change_calendar 8, cab_agenda 6, api_incident_list 6.
+    # On main with every app merged (10:30, before this branch): dashboard 23 and release 17
+    # here; this branch's release page makes that 13, the dashboard needs a decision (see
+    # README, Performance).
 }
 # Pages known to be above the 15-query goal today, with the reason (see README, Performance).
 OVER_BUDGET = {
