@@ -33,7 +33,7 @@ test: venv
 
 bench: venv
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py bench
+	$(PY) manage.py bench $(BENCH_ARGS)
 
 # gunicorn on PostgreSQL, 50 users for 2 minutes (LOADTEST_USERS, LOADTEST_SECONDS); see scripts/loadtest.py.
 loadtest: venv

@@ -1,4 +1,6 @@
 from django import forms
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
 
 from sla.models import Service, Team
 
@@ -9,13 +11,30 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
+class QuickSelect(forms.Select):
+    """A <select> built in Python. Django's Select renders a template per option (about 0.2 ms
+    each): 100 ms for the 500 services of a large organisation, most of the DORA page's time."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        final = self.build_attrs(self.attrs, attrs)
+        final["name"] = name
+        if isinstance(value, (list, tuple)):
+            value = value[0] if value else ""
+        chosen = "" if value is None else str(value)
+        options = format_html_join(
+            "", "<option value=\"{}\"{}>{}</option>",
+            ((str(v), " selected" if str(v) == chosen else "", label) for v, label in self.choices),
+        )
+        return format_html("<select{}>{}</select>", flatatt(final), options)
+
+
 class DoraFilterForm(forms.Form):
     """The DORA page's filters, for display only: the view validates the query string with
     the API's DoraQuerySerializer, so the page and GET /api/v1/dora/ read it the same way.
     Build it unbound with `initial` (the current filters)."""
 
-    service = forms.ChoiceField(required=False)
-    team = forms.ChoiceField(required=False)
+    service = forms.ChoiceField(required=False, widget=QuickSelect)
+    team = forms.ChoiceField(required=False, widget=QuickSelect)
     start = forms.DateField(required=False, widget=DateInput)
     end = forms.DateField(required=False, widget=DateInput)
 

@@ -14,6 +14,7 @@ from delivery_portal.exports import csv_response
 from releases.models import Release
 from sla.models import Team
 
+from . import cache as dora_cache
 from . import charts, domain, selectors, services
 from .forms import DoraFilterForm, MaturityAssessmentForm
 from .models import MaturityAssessment
@@ -42,7 +43,8 @@ def _panel_deployments(request, at):
 
 
 def _panel_dora(request, at):
-    return {"metrics": selectors.dora_tiles(at=at)}
+    start, end = selectors.default_range(at)
+    return {"metrics": dora_cache.cached("range", None, lambda: selectors.dora_tiles(at=at), start, end)}
 
 
 # name -> context builder; each panel is templates/insights/panels/<name>.html and refreshes
@@ -93,8 +95,9 @@ def dora(request):
     if query is not None:
         data = query.validated_data
         scope = query.scope()
-        metrics = selectors.dora_for_range(scope=scope, start=data["start"], end=data["end"])
-        weeks = selectors.dora_weekly(scope=scope, end=data["end"])
+        metrics = dora_cache.cached("range", scope, lambda: selectors.dora_for_range(scope=scope, start=data["start"], end=data["end"]),
+                                    data["start"], data["end"])
+        weeks = dora_cache.cached("weekly", scope, lambda: selectors.dora_weekly(scope=scope, end=data["end"]), data["end"])
         filters = {
             "service": data["service"].slug if data.get("service") else "",
             "team": data["team"].slug if data.get("team") else "",

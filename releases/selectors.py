@@ -26,18 +26,39 @@ def newest_evidence(release: Release, *, at=None) -> dict[str, Evidence]:
     return newest
 
 
+def _prefetched(release: Release, name: str):
+    """The rows of `name` already loaded by release_detail_queryset(), or None (then query)."""
+    return getattr(release, "_prefetched_objects_cache", {}).get(name)
+
+
 def scope_open_bugs(release: Release) -> tuple[int, int]:
     """(open P1, open P2) bug fixes in the release's scope (not yet resolved)."""
-    open_fixes = BugFix.objects.filter(release=release, priority__in=["P1", "P2"]).exclude(status=BugFix.Status.RESOLVED)
-    priorities = list(open_fixes.values_list("priority", flat=True))
+    loaded = _prefetched(release, "bug_fixes")
+    if loaded is not None:
+        priorities = [b.priority for b in loaded if b.priority in ("P1", "P2") and b.status != BugFix.Status.RESOLVED]
+    else:
+        open_fixes = BugFix.objects.filter(release=release, priority__in=["P1", "P2"]).exclude(status=BugFix.Status.RESOLVED)
+        priorities = list(open_fixes.values_list("priority", flat=True))
     return priorities.count("P1"), priorities.count("P2")
 
 
 def rollout_summary(release: Release) -> dict:
-    """The strategy (chosen or recommended), its rollback plan and the monitoring period."""
-    plan = RolloutPlan.objects.filter(release=release).first()
-    has_migrations = Dependency.objects.filter(release=release, kind=Dependency.Kind.DB_MIGRATION).exists()
-    critical = release.services.filter(tier="critical").exists()
+    """The strategy (chosen or recommended), its rollback plan and the monitoring period.
+
+    No query for what release_detail_queryset() already loaded (plan, dependencies, services)."""
+    if Release.rollout_plan.is_cached(release):
+        plan = release._state.fields_cache.get(Release.rollout_plan.related.cache_name)  # None: no plan
+    else:
+        plan = RolloutPlan.objects.filter(release=release).first()
+    deps, services = _prefetched(release, "dependencies"), _prefetched(release, "services")
+    if deps is not None:
+        has_migrations = any(d.kind == Dependency.Kind.DB_MIGRATION for d in deps)
+    else:
+        has_migrations = Dependency.objects.filter(release=release, kind=Dependency.Kind.DB_MIGRATION).exists()
+    if services is not None:
+        critical = any(s.tier == "critical" for s in services)
+    else:
+        critical = release.services.filter(tier="critical").exists()
     recommendation = recommend_for_release(
         release_type=release.release_type, has_db_migrations=has_migrations, critical=critical
     )
