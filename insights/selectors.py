@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from django.conf import settings
 from django.db import connection
 from django.db.models import (
-    Aggregate, Avg, Count, DurationField, Exists, ExpressionWrapper, F, IntegerField, OuterRef, Q, Subquery,
+    Aggregate, Avg, Count, DurationField, Exists, ExpressionWrapper, F, IntegerField, OuterRef, Q, Subquery, Window,
 )
 from django.db.models.functions import Coalesce, TruncWeek
 from django.utils import timezone
@@ -37,6 +37,7 @@ from . import domain
 OUTCOME_STATES = [DeploymentState.SUCCEEDED, DeploymentState.FAILED, DeploymentState.ROLLED_BACK]
 FAILURE_STATES = [DeploymentState.FAILED, DeploymentState.ROLLED_BACK]
 ACTIVE_DEPLOYMENT_STATES = [DeploymentState.RUNNING, DeploymentState.PAUSED, DeploymentState.HOLDING]
+SEVERITIES = ("SEV-1", "SEV-2", "SEV-3", "SEV-4")
 OPEN_INCIDENT_STATES = [IncidentState.DETECT, IncidentState.TRIAGE, IncidentState.RESPOND]
 DEFAULT_RANGE_DAYS = 30
 TREND_WEEKS = 13  # a quarter
@@ -224,16 +225,18 @@ def freezes_and_budgets_at_risk(*, at: datetime | None = None, limit: int = 20) 
     """Services under a deploy freeze, and services whose error budget is at risk (burning
     faster than 1x, not yet frozen), most remaining budget last.
 
-    A fixed number of queries: the frozen list and count, and sla's one-pass budget
-    computation over every service (three queries whatever the number of services)."""
-    frozen = Service.objects.filter(freeze_active=True).select_related("team").order_by("name")
-    services = list(Service.objects.select_related("team").filter(freeze_active=False))
-    budgets = sla_selectors.services_budgets(services, at=at)
-    at_risk = [s for s in services if budgets[s.pk].status in ("at_risk", "frozen", "exhausted")]
+    A fixed number of queries: one query of every service (frozen ones and the others are
+    split in Python, the frozen count is the length of that list) and sla's one-pass budget
+    computation over the services not frozen (two more queries whatever their number)."""
+    services = list(Service.objects.select_related("team").order_by("name"))
+    frozen = [s for s in services if s.freeze_active]
+    candidates = [s for s in services if not s.freeze_active]
+    budgets = sla_selectors.services_budgets(candidates, at=at)
+    at_risk = [s for s in candidates if budgets[s.pk].status in ("at_risk", "frozen", "exhausted")]
     for service in at_risk:
         service.budget = budgets[service.pk]
     at_risk.sort(key=lambda s: s.budget.remaining_percent)
-    return {"frozen": list(frozen[:limit]), "frozen_count": frozen.count(), "at_risk": at_risk[:limit], "limit": limit}
+    return {"frozen": frozen[:limit], "frozen_count": len(frozen), "at_risk": at_risk[:limit], "limit": limit}
 
 
 @dataclass(frozen=True)
@@ -246,26 +249,32 @@ class OpenIncident:
 def open_incidents_by_severity(*, at: datetime | None = None, limit: int = 20) -> dict:
     """Open incidents (detect, triage, respond), most severe first, with their severity
     clocks (response, resolution, next status update) and how long the impact has
-    lasted; counts per severity. Three queries."""
+    lasted; counts per severity. Two queries: the list, whose rows also carry the counts
+    per severity over every open incident (window counts, computed before the LIMIT), and
+    the services of the listed incidents."""
     at = at or timezone.now()
-    qs = Incident.objects.filter(state__in=OPEN_INCIDENT_STATES)
-    by_severity = dict(qs.order_by().values_list("severity").annotate(n=Count("pk")).values_list("severity", "n"))
+    counts = {
+        f"open_{severity.replace('-', '_').lower()}": Window(Count("pk", filter=Q(severity=severity)))
+        for severity in SEVERITIES
+    }
     rows = incidents_selectors.attach_clocks(
-        incidents_selectors.incident_list().filter(state__in=OPEN_INCIDENT_STATES)[:limit], at=at
+        incidents_selectors.incident_list().filter(state__in=OPEN_INCIDENT_STATES).annotate(**counts)[:limit], at=at
     )
     items = [OpenIncident(i, at - i.impact_started_at, at - i.detected_at) for i in rows]
-    severities = [(s, by_severity.get(s, 0)) for s in ("SEV-1", "SEV-2", "SEV-3", "SEV-4")]
-    return {"items": items, "by_severity": severities, "total": sum(by_severity.values()), "limit": limit}
+    first = rows[0] if rows else None
+    severities = [(s, getattr(first, f"open_{s.replace('-', '_').lower()}", 0) or 0) for s in SEVERITIES]
+    return {"items": items, "by_severity": severities, "total": sum(n for _, n in severities), "limit": limit}
 
 
 def changes_awaiting_approval(*, user, limit: int = 20) -> dict | None:
     """Submitted changes waiting for `user`'s decision (of a type they decide, not their
-    own, not yet decided by them); None for users who approve nothing. Two queries."""
+    own, not yet decided by them); None for users who approve nothing. One query: the rows
+    carry the total (a window count over every waiting change, computed before the LIMIT)."""
     if not roles.has_any_role(user, roles.CAB_MEMBER, roles.ON_CALL):
         return None
     qs = changes_selectors.changes_awaiting(user)
-    items = list(qs.select_related("requester")[:limit])
-    return {"items": items, "total": qs.count(), "limit": limit}
+    items = list(qs.annotate(awaiting_total=Window(Count("pk")))[:limit])
+    return {"items": items, "total": items[0].awaiting_total if items else 0, "limit": limit}
 
 
 def upcoming_releases(*, at: datetime | None = None, days: int = 14, limit: int = 20) -> dict:
