@@ -278,9 +278,12 @@ def changes_awaiting_approval(*, user, limit: int = 20) -> dict | None:
 
 
 def upcoming_releases(*, at: datetime | None = None, days: int = 14, limit: int = 20) -> dict:
-    """Releases whose target date is within the next `days` days (today included). Two queries."""
+    """Releases whose target date is within the next `days` days (today included), with
+    their GO/NO-GO verdict: four queries (releases with their open P1/P2 counts, services,
+    comms items, newest evidence)."""
     today = timezone.localdate(at or timezone.now())
     qs = Release.objects.filter(target_date__gte=today, target_date__lte=today + timedelta(days=days))
+    qs = releases_selectors.with_open_p1_p2(qs)  # the verdicts need no query of their own for bug fixes
     items = list(qs.prefetch_related("services", "comms_items").order_by("target_date", "version")[:limit])
     verdicts = releases_selectors.recommendations_for(items, at=at)
     for release in items:

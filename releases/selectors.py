@@ -1,6 +1,6 @@
 """Reads of the releases app for pages, the API, the script and other apps."""
 
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
 from delivery_portal.strategy_guide import STRATEGIES, recommend_for_release
@@ -90,6 +90,16 @@ def release_evaluation(release: Release, *, at=None) -> tuple[list[domain.Criter
     return results, domain.decide(results, target=release.target_date), evidence
 
 
+def with_open_p1_p2(queryset):
+    """`queryset` of releases annotated with open_p1_count / open_p2_count (open P1 and P2
+    bug fixes in scope), which recommendations_for then reads instead of querying."""
+    open_fix = ~Q(bug_fixes__status=BugFix.Status.RESOLVED)
+    return queryset.annotate(
+        open_p1_count=Count("bug_fixes", filter=Q(bug_fixes__priority="P1") & open_fix),
+        open_p2_count=Count("bug_fixes", filter=Q(bug_fixes__priority="P2") & open_fix),
+    )
+
+
 def recommendations_for(releases, *, at=None) -> dict[int, str]:
     """release pk -> "GO" / "CONDITIONAL GO" / "NO-GO" for many releases in two queries.
 
@@ -105,9 +115,15 @@ def recommendations_for(releases, *, at=None) -> dict[int, str]:
     for release_id, criterion, payload in rows.values_list("release_id", "criterion", "payload"):
         newest[release_id].setdefault(criterion, payload)
     open_bugs: dict[int, list[str]] = {pk: [] for pk in by_pk}
-    fixes = BugFix.objects.filter(release_id__in=by_pk, priority__in=["P1", "P2"]).exclude(status=BugFix.Status.RESOLVED)
-    for release_id, priority in fixes.values_list("release_id", "priority"):
-        open_bugs[release_id].append(priority)
+    # Releases annotated by with_open_p1_p2() carry their counts: no query for them.
+    annotated = all(hasattr(r, "open_p1_count") and hasattr(r, "open_p2_count") for r in by_pk.values())
+    if annotated:
+        for pk, release in by_pk.items():
+            open_bugs[pk] = ["P1"] * release.open_p1_count + ["P2"] * release.open_p2_count
+    else:
+        fixes = BugFix.objects.filter(release_id__in=by_pk, priority__in=["P1", "P2"]).exclude(status=BugFix.Status.RESOLVED)
+        for release_id, priority in fixes.values_list("release_id", "priority"):
+            open_bugs[release_id].append(priority)
     verdicts = {}
     for pk, release in by_pk.items():
         results = domain.evaluate_criteria(
