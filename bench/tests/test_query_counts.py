@@ -7,6 +7,7 @@ Counts are data queries (transaction control such as BEGIN/COMMIT is not counted
 """
 
 import pytest
+from django.core.cache import cache
 from django.db import connection, transaction
 
 from bench import measure
@@ -15,25 +16,27 @@ from bench.seed import seed
 
 MAX_QUERIES = 15
 
-# Pinned counts at tiny scale, with the page caches off (the worst case: DORA computed, not
-# read from insights.cache). Four of them are the per-request overhead of every page: session,
-# user, the user's roles, the session refresh (SESSION_SAVE_EVERY_REQUEST).
+# Pinned counts at tiny scale, warm: the page caches on, as `make bench` measures them (its
+# "queries" column, which the goal of 15 applies to). Four of them are the per-request overhead
+# of every page: session, user, the user's roles, the session refresh (SESSION_SAVE_EVERY_REQUEST).
 PINNED = {
-    "dashboard": 17,
+    "dashboard": 15,  # six panels; was 22 on main before perf-dashboard (25 cold)
+    "sla_overview": 9,
+    "service": 13,
+    "incident_list": 8,
+    "incident_detail": 9,
+    "change_calendar": 8,
+    "cab_agenda": 6,  # 12 on the bench sets, which have changes awaiting the CAB (prefetches)
     "release": 13,
-    "dora": 12,
-    # The foundation's skeleton pages (sla_overview 5, service 6, incident_list 6,
-    # incident_detail 6) are replaced by the merge of their apps: pin them then. Measured on
-    # their branches (small set): sla_overview 9, service 13, incident_list 8,
-    # incident_detail 9, change_calendar 8, cab_agenda 6, api_incident_list 6.
-    # On main with every app merged (10:30, before this branch): dashboard 23 and release 17
-    # here; this branch's release page makes that 13, the dashboard needs a decision (see
-    # README, Performance).
+    "dora": 6,
+    "api_incident_list": 6,
 }
-# Pages known to be above the 15-query goal today, with the reason (see README, Performance).
-OVER_BUDGET = {
-    "dashboard": "4 per-request queries (session, user, roles, session refresh) + 13 for six panels; 14 with DORA cached",
-}
+# The same, cold: the page caches off (DORA computed, not read from insights.cache). Only the
+# pages with a cache differ. A cold render may exceed the goal: the DORA tiles cost three
+# aggregate queries once every DORA_CACHE_SECONDS (or after a deployment/incident is saved).
+PINNED_COLD = {**PINNED, "dashboard": 18, "dora": 12}
+# Pages known to be above the 15-query goal today (warm), with the reason (see README, Performance).
+OVER_BUDGET = {}
 
 
 @pytest.fixture(scope="module")
@@ -49,20 +52,37 @@ def tiny(django_db_setup, django_db_blocker):
             outer.__exit__(None, None, None)
 
 
-@pytest.mark.parametrize("name", list(PAGES))
-def test_page_query_count(name, tiny, db, settings):
-    settings.DORA_CACHE_SECONDS = 0
+def _count(name, tiny):
     url = url_for(name, tiny)
     if url is None:
         pytest.skip(f"page {name!r} does not exist yet (its app is not merged)")
     client = measure.bench_client()
-    client.get(url)  # first request: anything that is created once (e.g. a feed token)
+    client.get(url)  # first request: anything that is created once (e.g. a feed token), and the caches warm
     status, queries, sqls = measure.count_queries(client, url)
     if status == 404:
         pytest.skip(f"page {name!r} answers 404 on the tiny set")
     assert status == 200, f"{url} answered {status}"
-    listing = "\n".join(sqls)
+    return queries, "\n".join(sqls)
+
+
+def test_every_key_page_is_pinned():
+    assert set(PINNED) == set(PAGES) == set(PINNED_COLD)
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_page_query_count(name, tiny, db, settings):
+    settings.DORA_CACHE_SECONDS = 300
+    cache.clear()
+    queries, listing = _count(name, tiny)
     if name in PINNED:
         assert queries == PINNED[name], f"{name} made {queries} queries, pinned {PINNED[name]} ({connection.vendor}):\n{listing}"
     if name not in OVER_BUDGET:
         assert queries <= MAX_QUERIES, f"{name} made {queries} queries (budget {MAX_QUERIES}):\n{listing}"
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_page_query_count_cold(name, tiny, db, settings):
+    settings.DORA_CACHE_SECONDS = 0
+    queries, listing = _count(name, tiny)
+    pinned = PINNED_COLD[name]
+    assert queries == pinned, f"{name} made {queries} queries cold, pinned {pinned} ({connection.vendor}):\n{listing}"
