@@ -39,3 +39,19 @@ def test_dashboard_shows_release_verdicts(users, client_for):
     _release("v3.1.0", {**GOOD, "documentation": {"pending_pages": 2}}, users)
     html = client_for("manager").get("/dashboard/panels/releases/").content.decode()
     assert "v3.1.0" in html and "CONDITIONAL GO" in html
+
+
+def test_annotated_open_p1_p2_counts_save_the_bug_fix_query(users, django_assert_num_queries):
+    from releases.models import BugFix, Release
+    from releases.tests.factories import BugFixFactory
+
+    go = _release("v3.0.0", GOOD, users)
+    blocked = _release("v3.3.0", GOOD, users)
+    BugFixFactory(release=blocked, priority="P1", status="open")
+    BugFixFactory(release=blocked, priority="P2", status="open")
+    BugFixFactory(release=go, priority="P1", status=BugFix.Status.RESOLVED)
+    releases = list(selectors.with_open_p1_p2(Release.objects.filter(pk__in=[go.pk, blocked.pk])))
+    assert {r.pk: (r.open_p1_count, r.open_p2_count) for r in releases} == {go.pk: (0, 0), blocked.pk: (1, 1)}
+    with django_assert_num_queries(1):
+        verdicts = selectors.recommendations_for(releases)
+    assert verdicts == selectors.recommendations_for([go, blocked])
