@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from delivery_portal import references
+from delivery_portal import concurrency, references
 from delivery_portal.errors import ProcessError
 from delivery_portal.models import ReferenceCounter
 from delivery_portal.notifications import notify
@@ -217,10 +217,16 @@ def incident_update(
     caused_by_change=UNSET,
     reason: str = "",
     at: datetime | None = None,
+    expected_version=None,
 ) -> Incident:
-    """Change the facts of an incident. A severity change re-times the clocks from detection."""
+    """Change the facts of an incident. A severity change re-times the clocks from detection.
+
+    `expected_version`: the `edit_version` the editor saw; someone else's edit since then
+    raises ConcurrentEditError (delivery_portal.concurrency). None asks for no check.
+    """
     at = _now(at)
     incident = _lock(incident)
+    concurrency.claim(incident, expected_version, noun="incident")
     notes = []
     changed = False
     for name, value in (("title", title), ("summary", summary), ("caused_by_deployment", caused_by_deployment), ("caused_by_change", caused_by_change)):
