@@ -1,5 +1,7 @@
 from django import forms
 
+from delivery_portal import concurrency
+
 from sla.models import Service
 
 from .models import ChangeRequest, ChangeType
@@ -15,6 +17,8 @@ class DateTimeLocalInput(forms.DateTimeInput):
 
 
 class ChangeRequestForm(forms.ModelForm):
+    # Optimistic concurrency: the version of the draft this form edits (delivery_portal.concurrency).
+    edit_version = concurrency.version_form_field()
     services = forms.ModelMultipleChoiceField(
         queryset=Service.objects.order_by("name"), required=False, widget=forms.CheckboxSelectMultiple,
         label="Impact: services",
@@ -66,6 +70,7 @@ class ChangeRequestForm(forms.ModelForm):
 
     def service_fields(self):
         data = dict(self.cleaned_data)
+        data.pop(concurrency.VERSION_FIELD, None)
         services = data.pop("services", [])
         return data, services
 

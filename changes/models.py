@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from delivery_portal import concurrency
+
 
 class ChangeType(models.TextChoices):
     STANDARD = "standard", "Standard"
@@ -59,7 +61,9 @@ class ChangeRequest(models.Model):
     review_reminded_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords(m2m_fields=[services])
+    # Optimistic concurrency (delivery_portal.concurrency): every draft edit bumps it.
+    edit_version = concurrency.version_field()
+    history = HistoricalRecords(m2m_fields=[services], excluded_fields=[concurrency.VERSION_FIELD])
 
     class Meta:
         ordering = ["-created_at"]

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.utils import update_change_reason
 
-from delivery_portal import references, roles
+from delivery_portal import concurrency, references, roles
 from delivery_portal.errors import ProcessError
 from delivery_portal.notifications import notify
 
@@ -124,12 +124,16 @@ def _template_values(template: StandardChangeTemplate) -> dict:
 
 
 @transaction.atomic
-def change_update(*, change, user, services=None, **fields) -> ChangeRequest:
-    """Edit a draft (only drafts change; submitted ones are what the approvers saw)."""
+def change_update(*, change, user, services=None, expected_version=None, **fields) -> ChangeRequest:
+    """Edit a draft (only drafts change; submitted ones are what the approvers saw).
+
+    `expected_version`: the `edit_version` the editor saw (delivery_portal.concurrency).
+    """
     change = _locked(change)
     _check_owner(change, user)
     if change.state != ChangeState.DRAFT:
         raise ProcessError(f"Only a draft can be edited; {change.reference} is {change.state}.")
+    concurrency.claim(change, expected_version, noun="change")
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"unknown fields {sorted(unknown)}")

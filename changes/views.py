@@ -13,9 +13,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import trigger_client_event
 
-from delivery_portal import roles
+from delivery_portal import concurrency, roles
 from delivery_portal.audit import history_entries
-from delivery_portal.errors import ProcessError
+from delivery_portal.errors import ConcurrentEditError, ProcessError
 
 from . import domain, ical, selectors, services
 from .forms import ChangeRequestForm, CommentForm, DecisionForm, ReviewForm
@@ -151,13 +151,18 @@ def change_edit(request, reference):
             if change.template_id:
                 fields.pop("change_type", None)
             try:
-                services.change_update(change=change, user=request.user, services=service_list, **fields)
+                services.change_update(change=change, user=request.user, services=service_list,
+                                       expected_version=form.cleaned_data.get(concurrency.VERSION_FIELD), **fields)
+            except ConcurrentEditError as exc:
+                # The second of two editors: told on the form, their draft not written.
+                concurrency.form_conflict(form, exc)
+                return render(request, "changes/form.html", _form_context(request, form, change), status=409)
             except ProcessError as exc:
                 form.add_error(None, exc.detail)
                 return render(request, "changes/form.html", _form_context(request, form, change), status=409)
             return _after_save(request, change)
         return render(request, "changes/form.html", _form_context(request, form, change), status=400)
-    form = ChangeRequestForm(instance=change)
+    form = ChangeRequestForm(instance=change, initial=concurrency.initial_version(change))
     problems = domain.submission_problems(
         change_type=change.change_type, values=services.submission_values(change), at=timezone.now(),
         has_template=change.template_id is not None,

@@ -1,5 +1,6 @@
 """Incidents API (/api/v1/incidents/, /api/v1/alerts/alertmanager/)."""
 
+from django.db import transaction
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
@@ -7,7 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from delivery_portal import roles
+from delivery_portal import concurrency, roles
 
 from . import selectors, services
 from .models import Incident, TimelineEntry
@@ -45,17 +46,28 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return Response(self._out(incident), status=status.HTTP_201_CREATED)
 
     @extend_schema(request=IncidentPatchSerializer, responses={200: IncidentSerializer})
+    def retrieve(self, request, *args, **kwargs):
+        incident = self.get_object()
+        return concurrency.set_etag(Response(self.get_serializer(incident).data), incident)
+
     def partial_update(self, request, reference=None):
+        """Optimistic concurrency: send `If-Match` with the ETag of your GET (412 when someone
+        else changed the incident since) or `"edit_version"` in the body (409)."""
         incident = self.get_object()
         data = IncidentPatchSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
+        expected = concurrency.expected_from_request(request, incident)
         values = dict(data.validated_data)
+        values.pop(concurrency.VERSION_FIELD, None)
         reason = values.pop("reason", "")
         times = {k: values.pop(k) for k in services.TIME_FIELDS if k in values}
-        incident = services.incident_update(incident=incident, by=request.user, reason=reason, **values)
-        if times:
-            incident = services.incident_correct_times(incident=incident, by=request.user, reason=reason, **times)
-        return Response(self._out(incident))
+        with transaction.atomic():
+            incident = services.incident_update(incident=incident, by=request.user, reason=reason,
+                                                expected_version=expected, **values)
+            if times:
+                incident = services.incident_correct_times(incident=incident, by=request.user, reason=reason, **times)
+        incident.refresh_from_db()
+        return concurrency.set_etag(Response(self._out(incident)), incident)
 
     @extend_schema(request=TimelineEntrySerializer, responses={201: TimelineEntrySerializer})
     @action(detail=True, methods=["get", "post"])

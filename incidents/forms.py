@@ -1,6 +1,8 @@
 from django import forms
 from django.contrib.auth import get_user_model
 
+from delivery_portal import concurrency
+
 from sla.models import Service
 
 from . import domain
@@ -51,7 +53,7 @@ class TimelineEditForm(forms.Form):
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}))
 
 
-class SeverityForm(forms.Form):
+class SeverityForm(concurrency.VersionedForm):
     severity = forms.ChoiceField(choices=SEVERITY_CHOICES)
 
 

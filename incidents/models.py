@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from delivery_portal import concurrency
+
 
 class Severity(models.TextChoices):
     SEV1 = "SEV-1", "SEV-1"
@@ -46,7 +48,9 @@ class Incident(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords(m2m_fields=[services])
+    # Optimistic concurrency (delivery_portal.concurrency): every edit of the facts bumps it.
+    edit_version = concurrency.version_field()
+    history = HistoricalRecords(m2m_fields=[services], excluded_fields=[concurrency.VERSION_FIELD])
 
     class Meta:
         ordering = ["-detected_at"]

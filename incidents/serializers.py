@@ -36,7 +36,7 @@ class IncidentSerializer(PortalModelSerializer):
             "impact_started_at", "impact_ended_at", "detected_at", "acknowledged_at", "resolved_at",
             "response_due_at", "resolution_due_at", "response_breached", "resolution_breached",
             "next_update_due_at", "postmortem_due_at", "postmortem_completed_at",
-            "caused_by_deployment", "caused_by_change", "created_at", "updated_at",
+            "caused_by_deployment", "caused_by_change", "created_at", "updated_at", "edit_version",
         ]
         read_only_fields = fields
 

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from delivery_portal import references
+from delivery_portal import concurrency, references
 from delivery_portal.errors import ProcessError
 from delivery_portal.models import ReferenceCounter
 from delivery_portal.notifications import notify
@@ -217,10 +217,16 @@ def incident_update(
     caused_by_change=UNSET,
     reason: str = "",
     at: datetime | None = None,
+    expected_version=None,
 ) -> Incident:
-    """Change the facts of an incident. A severity change re-times the clocks from detection."""
+    """Change the facts of an incident. A severity change re-times the clocks from detection.
+
+    `expected_version`: the `edit_version` the editor saw; someone else's edit since then
+    raises ConcurrentEditError (delivery_portal.concurrency). None asks for no check.
+    """
     at = _now(at)
     incident = _lock(incident)
+    concurrency.claim(incident, expected_version, noun="incident")
     notes = []
     changed = False
     for name, value in (("title", title), ("summary", summary), ("caused_by_deployment", caused_by_deployment), ("caused_by_change", caused_by_change)):
@@ -540,8 +546,11 @@ def action_item_set_status(*, item: ActionItem, status: str, by=None) -> ActionI
 def _alert_time(value) -> datetime | None:
     if not value or str(value).startswith("0001-01-01"):
         return None
-    parsed = parse_datetime(str(value).replace("Z", "+00:00")) if isinstance(value, str) else value
-    if parsed is None:
+    try:
+        parsed = parse_datetime(str(value).replace("Z", "+00:00")) if isinstance(value, str) else value
+    except (ValueError, OverflowError):  # well-formed but impossible (month 13, offset 25 h)
+        return None
+    if not isinstance(parsed, datetime):
         return None
     if timezone.is_naive(parsed):
         parsed = timezone.make_aware(parsed, timezone.utc)
@@ -556,6 +565,23 @@ def _fingerprint(alert: dict) -> str:
     return "sha256:" + hashlib.sha256(labels.encode()).hexdigest()[:64]
 
 
+def _str_map(value) -> dict:
+    """Labels and annotations are string maps in Alertmanager; anything else is ignored."""
+    if not isinstance(value, dict):
+        return {}
+    return {str(k): str(v) for k, v in value.items() if v is not None and not isinstance(v, (dict, list))}
+
+
+def _clean_alert(alert: dict) -> dict:
+    """One alert with the shapes the rest of the ingest relies on (malformed parts dropped)."""
+    clean = {"labels": _str_map(alert.get("labels")), "annotations": _str_map(alert.get("annotations"))}
+    for key in ("status", "fingerprint", "startsAt", "endsAt"):
+        value = alert.get(key)
+        if isinstance(value, str):
+            clean[key] = value
+    return clean
+
+
 def alert_ingest(*, payload: dict, by=None, at: datetime | None = None) -> dict:
     """Open, update or resolve incidents from an Alertmanager (v4) webhook payload.
 
@@ -564,10 +590,12 @@ def alert_ingest(*, payload: dict, by=None, at: datetime | None = None) -> dict:
     """
     at = _now(at)
     result = {"opened": [], "updated": [], "resolved": [], "ignored": []}
-    common = payload.get("commonLabels") or {}
-    for alert in payload.get("alerts") or []:
+    common = _str_map(payload.get("commonLabels"))
+    alerts = payload.get("alerts")
+    for alert in alerts if isinstance(alerts, list) else []:
         if not isinstance(alert, dict):
             continue
+        alert = _clean_alert(alert)
         try:
             outcome, reference = _alert_one(alert=alert, common=common, by=by, at=at)
         except IntegrityError:  # the same new fingerprint arrived twice at once: the other won

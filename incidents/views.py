@@ -11,9 +11,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import trigger_client_event
 
-from delivery_portal import roles
+from delivery_portal import concurrency, roles
 from delivery_portal.audit import history_entries
-from delivery_portal.errors import ProcessError
+from delivery_portal.errors import ConcurrentEditError, ProcessError
 from sla.models import Service
 
 from . import domain, selectors, services
@@ -124,7 +124,7 @@ def _detail_context(request, incident, **forms):
         "postmortem_required": domain.postmortem_required(incident.severity),
         "can_write": _can_write(request.user),
         "entry_form": forms.get("entry_form") or TimelineEntryForm(),
-        "severity_form": forms.get("severity_form") or SeverityForm(initial={"severity": incident.severity}),
+        "severity_form": forms.get("severity_form") or SeverityForm(initial={"severity": incident.severity, **concurrency.initial_version(incident)}),
         "commander_form": forms.get("commander_form") or CommanderForm(initial={"commander": incident.commander_id or request.user.pk}),
         "transition_form": forms.get("transition_form") or TransitionForm(initial={"commander": request.user.pk}),
         "times_form": forms.get("times_form")
@@ -234,6 +234,12 @@ def _post_action(request, reference, form_class, handler, form_key):
     if form.is_valid():
         try:
             message = handler(incident, form.cleaned_data)
+        except ConcurrentEditError as exc:
+            # The second of two editors: a form error on the page, nothing overwritten.
+            concurrency.form_conflict(form, exc)
+            incident = _get_incident(reference)
+            return render(request, "incidents/detail.html", _detail_context(request, incident, **{form_key: form}),
+                          status=409)
         except ProcessError as exc:
             messages.error(request, exc.detail)
             return redirect(_detail_url(incident))
@@ -251,7 +257,8 @@ def _post_action(request, reference, form_class, handler, form_key):
 @require_POST
 def incident_severity(request, reference):
     def handle(incident, data):
-        services.incident_update(incident=incident, severity=data["severity"], by=request.user)
+        services.incident_update(incident=incident, severity=data["severity"], by=request.user,
+                                 expected_version=data.get(concurrency.VERSION_FIELD))
         return f"Severity is now {data['severity']}; clocks re-timed from detection."
 
     return _post_action(request, reference, SeverityForm, handle, "severity_form")

@@ -1,9 +1,10 @@
+from django.db import transaction
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from delivery_portal import roles
+from delivery_portal import concurrency, roles
 
 from . import selectors, services
 from .models import MaintenanceWindow, Service
@@ -26,8 +27,22 @@ class ServiceViewSet(viewsets.ModelViewSet):
     write_roles = (roles.DELIVERY_MANAGER,)
     http_method_names = ["get", "post", "patch", "head", "options"]
 
+    def retrieve(self, request, *args, **kwargs):
+        service = self.get_object()
+        return concurrency.set_etag(Response(self.get_serializer(service).data), service)
+
+    def update(self, request, *args, **kwargs):
+        """PATCH. Optimistic concurrency: send `If-Match` with the ETag of your GET (412 when
+        someone else changed the service since) or `"edit_version"` in the body (409)."""
+        response = super().update(request, *args, **kwargs)
+        service = Service.objects.get(pk=self.get_object().pk)
+        return concurrency.set_etag(response, service)
+
     def perform_update(self, serializer):
-        service = serializer.save()
+        expected = concurrency.expected_from_request(self.request, serializer.instance)
+        with transaction.atomic():
+            concurrency.claim(serializer.instance, expected, noun="service")
+            service = serializer.save()
         if "sla_target" in serializer.validated_data:
             # A new target changes the budget now; the freeze state follows at once.
             services.budget_recompute(service_ids=[service.pk])

@@ -1,5 +1,7 @@
 from django import forms
 
+from delivery_portal import concurrency
+
 from .models import MaintenanceWindow, Service
 from .serializers import TARGET_MESSAGE
 
@@ -14,6 +16,9 @@ class DateTimeLocalInput(forms.DateTimeInput):
 
 
 class ServiceForm(forms.ModelForm):
+    # Optimistic concurrency: the version of the service this form edits (delivery_portal.concurrency).
+    edit_version = concurrency.version_form_field()
+
     class Meta:
         model = Service
         fields = ["slug", "name", "tier", "sla_target", "team", "p99_threshold_ms"]

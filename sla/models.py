@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from delivery_portal import concurrency
+
 
 class Team(models.Model):
     slug = models.SlugField(unique=True)
@@ -41,7 +43,9 @@ class Service(models.Model):
     # Current deploy freeze, kept up to date by the budget recompute and by managers.
     freeze_active = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords()
+    # Optimistic concurrency (delivery_portal.concurrency): every edit of the service bumps it.
+    edit_version = concurrency.version_field()
+    history = HistoricalRecords(excluded_fields=[concurrency.VERSION_FIELD])
 
     class Meta:
         ordering = ["name"]

@@ -14,8 +14,8 @@ class ServiceSerializer(PortalModelSerializer):
 
     class Meta:
         model = Service
-        fields = ["slug", "name", "tier", "sla_target", "team", "p99_threshold_ms", "freeze_active"]
-        read_only_fields = ["freeze_active"]
+        fields = ["slug", "name", "tier", "sla_target", "team", "p99_threshold_ms", "freeze_active", "edit_version"]
+        read_only_fields = ["freeze_active", "edit_version"]
 
     def validate_sla_target(self, value):
         if not (0 < value < 100):

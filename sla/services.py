@@ -21,7 +21,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from delivery_portal import roles
+from delivery_portal import concurrency, roles
 from delivery_portal.errors import ProcessError
 from delivery_portal.notifications import notify
 from delivery_portal.outbox import enqueue
@@ -78,9 +78,14 @@ def service_create(*, by, **fields) -> Service:
 
 
 @transaction.atomic
-def service_update(*, service: Service, by, **fields) -> Service:
-    """Change a service's facts; a new SLA target takes effect in the next recompute (queued)."""
+@transaction.atomic
+def service_update(*, service: Service, by, expected_version=None, **fields) -> Service:
+    """Change a service's facts; a new SLA target takes effect in the next recompute (queued).
+
+    `expected_version`: the `edit_version` the editor saw (delivery_portal.concurrency).
+    """
     _require_manager(by)
+    concurrency.claim(service, expected_version, noun="service")
     for name, value in fields.items():
         if name in SERVICE_FIELDS:
             setattr(service, name, value)

@@ -9,9 +9,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
-from delivery_portal import roles
+from delivery_portal import concurrency, roles
 from delivery_portal.audit import history_entries
-from delivery_portal.errors import ProcessError
+from delivery_portal.errors import ConcurrentEditError, ProcessError
 
 from . import charts, domain, selectors, services
 from .forms import FreezeForm, MaintenanceWindowForm, ServiceForm
@@ -149,7 +149,7 @@ def _service_context(request, service, *, edit_form=None, maintenance_form=None,
         "burn_history": charts.burn_rate_history_figure(snapshots) if snapshots else None,
         "freezes": freezes,
         "open_freeze": open_freeze,
-        "edit_form": edit_form or ServiceForm(instance=service),
+        "edit_form": edit_form or ServiceForm(instance=service, initial=concurrency.initial_version(service)),
         "maintenance_form": maintenance_form or MaintenanceWindowForm(),
         "freeze_form": freeze_form or FreezeForm(),
         "open_form": open_form,
@@ -173,9 +173,17 @@ def service_edit(request, slug):
     service = _service(slug)
     form = ServiceForm(request.POST, instance=service)
     if form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "slug"}
+        data = {k: v for k, v in form.cleaned_data.items() if k not in ("slug", concurrency.VERSION_FIELD)}
         service = Service.objects.select_related("team").get(pk=service.pk)  # the form changed the instance
-        services.service_update(service=service, by=request.user, **data)
+        try:
+            services.service_update(service=service, by=request.user,
+                                    expected_version=form.cleaned_data.get(concurrency.VERSION_FIELD), **data)
+        except ConcurrentEditError as exc:
+            # The second of two editors: a form error on the page, nothing overwritten.
+            concurrency.form_conflict(form, exc)
+            service = _service(slug)
+            return render(request, "sla/service.html",
+                          _service_context(request, service, edit_form=form, open_form="edit"), status=409)
         messages.success(request, f"Service {service.name} saved.")
         return redirect("sla:service", slug=service.slug)
     service = _service(slug)

@@ -60,19 +60,37 @@ def seed_objects(users):
             pass
 
     def incident():
-        from incidents.tests.factories import IncidentFactory
+        # In respond (triaged, a commander): transition, PATCH and timeline reach the later states.
+        from incidents import services as incident_services
+        from django.utils import timezone
 
-        return {"reference": IncidentFactory(services=[service]).reference}
+        found = incident_services.incident_open(
+            title="Fuzz incident", severity="SEV-2", services=[service],
+            impact_started_at=timezone.now() - timedelta(minutes=30), by=users["manager"])
+        incident_services.incident_triage(incident=found, commander=users["oncall"], by=users["manager"])
+        incident_services.incident_respond(incident=found, by=users["manager"])
+        return {"reference": found.reference}
 
     def change():
+        # Submitted by someone else: the manager's fuzzed approve/reject/decide really decide.
+        from changes.models import ChangeState
         from changes.tests.factories import ChangeRequestFactory
+        from django.utils import timezone
 
-        return {"reference": ChangeRequestFactory(services=[service], requester=users["oncall"]).reference}
+        return {"reference": ChangeRequestFactory(services=[service], requester=users["oncall"],
+                                                  state=ChangeState.SUBMITTED, submitted_at=timezone.now()).reference}
 
     def deployment():
-        from deployments.tests.factories import DeploymentFactory
+        # Running (its first stage entered): metrics, pause, promote, rollback act on a live rollout.
+        from deployments import services as deployment_services
 
-        return {"id": str(DeploymentFactory(service=service).pk)}
+        running = deployment_services.deployment_request(service=service, environment="staging", version="9.9.9",
+                                                         strategy="canary", reason="fuzz", by=users["manager"])
+        if running.state != "running":
+            from deployments.tests.factories import DeploymentFactory
+
+            running = DeploymentFactory(service=service)
+        return {"id": str(running.pk)}
 
     for prefix, build in (("incidents", incident), ("changes", change), ("deployments", deployment)):
         optional(prefix, build)
@@ -184,3 +202,55 @@ def test_no_server_error_as_viewer(users):
     with keep_test_connection():
         failures = fuzz("viewer", users, seed_objects(users), writes=False)
     assert not failures, "\n\n".join(failures)
+
+
+# --- The Alertmanager webhook: its schema is a bare object, so shape the payloads here ----
+def _alert_payloads():
+    from hypothesis import strategies as st
+
+    text = st.text(max_size=20)
+    anything = st.one_of(st.none(), st.booleans(), st.integers(), text, st.lists(text, max_size=2),
+                         st.dictionaries(text, text, max_size=2))
+    times = st.one_of(st.none(), st.just("2026-11-27T10:00:00Z"), st.just("0001-01-01T00:00:00Z"),
+                      st.just("2026-11-27T10:00:00+05:00"), st.just("not a time"), st.integers(), text)
+    labels = st.one_of(
+        st.fixed_dictionaries({"alertname": st.one_of(text, anything),
+                               "severity": st.one_of(st.sampled_from(["critical", "warning", "info", "page", "SEV-1"]), anything),
+                               "service": st.one_of(st.just("fuzz-svc"), st.just("fuzz-svc,nope"), anything)}),
+        anything)
+    alert = st.one_of(
+        st.fixed_dictionaries({
+            "status": st.one_of(st.sampled_from(["firing", "resolved", "FIRING"]), anything),
+            "labels": labels,
+            "annotations": st.one_of(st.fixed_dictionaries({"summary": st.one_of(text, anything),
+                                                            "description": st.one_of(text, anything)}), anything),
+            "startsAt": times, "endsAt": times,
+            "fingerprint": st.one_of(st.sampled_from(["f1", "f2"]), anything),
+        }),
+        anything)
+    return st.fixed_dictionaries({
+        "version": st.one_of(st.just("4"), st.just(4), anything),
+        "status": st.one_of(st.sampled_from(["firing", "resolved"]), anything),
+        "alerts": st.one_of(st.lists(alert, max_size=3), anything),
+        "commonLabels": st.one_of(st.fixed_dictionaries({"service": st.just("fuzz-svc")}), anything),
+    })
+
+
+def test_alertmanager_webhook_never_answers_500(users, api_for):
+    """Firing, re-firing and resolving payloads (valid and malformed): 200 or 400, never a 500."""
+    from hypothesis import strategies as st  # noqa: F401 - the strategy module is imported above
+
+    seed_objects(users)
+    api = api_for("oncall")
+    api.raise_request_exception = False
+    statuses = []
+
+    @settings(FUZZ_SETTINGS, max_examples=max(40, EXAMPLES * 10))
+    @given(payload=_alert_payloads())
+    def check(payload):
+        response = api.post("/api/v1/alerts/alertmanager/", payload, format="json")
+        statuses.append(response.status_code)
+        assert response.status_code < 500, (payload, response.content[:500])
+
+    check()
+    assert 200 in statuses  # well-formed alerts really reached the ingest

@@ -150,6 +150,179 @@ FIELDS = [
     TextField("rollback plan", write_rollback_plan),
     TextField("maturity notes", write_maturity_notes),
 ]
+# --- Incidents, changes, SLA, deployments (merged apps) -------------------------------
+def _now():
+    from django.utils import timezone
+
+    return timezone.now()
+
+
+def _incident(world, n, *, resolved=False, **fields):
+    from incidents import services
+    from incidents.models import IncidentState
+
+    incident = services.incident_open(
+        title=fields.get("title", f"Incident {n}"), summary=fields.get("summary", ""), severity="SEV-3",
+        services=[world["service"]], impact_started_at=_now() - timedelta(hours=1), by=world["users"]["manager"],
+    )
+    if resolved:
+        type(incident).objects.filter(pk=incident.pk).update(state=IncidentState.RESOLVE, resolved_at=_now())
+        incident.refresh_from_db()
+    return incident
+
+
+def _incident_pages(incident):
+    ref = incident.reference
+    return [reverse("incidents:detail", args=[ref]), reverse("incidents:list"), "/"]
+
+
+def write_incident_title(world, payload, n):
+    return _incident_pages(_incident(world, n, title=payload[:200]))
+
+
+def write_incident_summary(world, payload, n):
+    return _incident_pages(_incident(world, n, summary=payload))
+
+
+def write_timeline_text(world, payload, n):
+    from incidents import services
+
+    incident = _incident(world, n)
+    services.timeline_append(incident=incident, kind="note", text=payload, by=world["users"]["manager"])
+    return [reverse("incidents:detail", args=[incident.reference])]
+
+
+def _postmortem(section):
+    def write(world, payload, n):
+        from incidents import services
+
+        incident = _incident(world, n, resolved=True)
+        services.postmortem_save(incident=incident, by=world["users"]["manager"], **{section: payload})
+        world.setdefault("report_incidents", []).append(incident.reference)
+        return [reverse("incidents:detail", args=[incident.reference]),
+                reverse("incidents:postmortem", args=[incident.reference])]
+
+    return write
+
+
+def write_action_item_title(world, payload, n):
+    from incidents import services
+
+    incident = _incident(world, n, resolved=True)
+    services.action_item_add(incident=incident, title=payload[:300], owner=world["users"]["manager"],
+                             due_date=date.today() + timedelta(days=5), by=world["users"]["manager"])
+    world.setdefault("report_incidents", []).append(incident.reference)
+    return [reverse("incidents:action-items"), reverse("incidents:detail", args=[incident.reference]),
+            reverse("incidents:postmortem", args=[incident.reference])]
+
+
+def _change(world, n, **fields):
+    from changes import services
+
+    values = {"title": f"Change {n}", "change_type": "normal", "description": "d", "justification": "j",
+              "impact_systems": "s", "impact_users": "u", "impact_downtime_minutes": 0,
+              "implementation_plan": "i", "rollback_plan": "r", "testing_plan": "t",
+              "window_start": _now() + timedelta(days=10), "window_end": _now() + timedelta(days=10, hours=1)}
+    values.update(fields)
+    return services.change_create(user=world["users"]["manager"], services=[world["service"]], **values)
+
+
+def _change_pages(change):
+    ref = change.reference
+    return [reverse("changes:detail", args=[ref]), reverse("changes:list"), reverse("changes:calendar"),
+            reverse("changes:edit", args=[ref])]
+
+
+def _change_field(name, limit=None):
+    def write(world, payload, n):
+        return _change_pages(_change(world, n, **{name: payload[:limit] if limit else payload}))
+
+    return write
+
+
+def _decision(decision):
+    def write(world, payload, n):
+        from changes import services
+        from changes.models import ChangeState
+
+        change = _change(world, n)
+        type(change).objects.filter(pk=change.pk).update(state=ChangeState.SUBMITTED, submitted_at=_now())
+        change.refresh_from_db()
+        services.change_decide(change=change, user=world["users"]["cab1"], decision=decision, comment=payload)
+        return [reverse("changes:detail", args=[change.reference]), reverse("changes:agenda")]
+
+    return write
+
+
+def write_change_comment(world, payload, n):
+    from changes import services
+
+    change = _change(world, n)
+    services.comment_add(change=change, user=world["users"]["manager"], text=payload)
+    return [reverse("changes:detail", args=[change.reference])]
+
+
+def _sla_service(world, n):
+    from sla.tests.factories import ServiceFactory
+
+    return ServiceFactory(slug=f"xss-sla-{n}", team=world["team"])
+
+
+def write_maintenance_reason(world, payload, n):
+    from sla import services
+
+    service = _sla_service(world, n)
+    services.maintenance_window_add(service=service, starts_at=_now() + timedelta(days=1),
+                                    ends_at=_now() + timedelta(days=1, hours=1), reason=payload[:300],
+                                    by=world["users"]["manager"])
+    return [reverse("sla:service", args=[service.slug]), reverse("sla:overview")]
+
+
+def write_freeze_reason(world, payload, n):
+    from sla import services
+
+    service = _sla_service(world, n)
+    services.freeze_impose(service=service, by=world["users"]["manager"], reason=payload)
+    return [reverse("sla:service", args=[service.slug]), reverse("sla:overview"), "/"]
+
+
+def _deployment(field_name, limit=None):
+    def write(world, payload, n):
+        from deployments import services
+
+        values = {"version": f"9.{n}.0", "reason": "recorded"}
+        values[field_name] = payload[:limit] if limit else payload
+        deployment = services.deployment_record(service=world["service"], status="succeeded",
+                                                by=world["users"]["manager"], **values)
+        return [reverse("deployments:detail", args=[deployment.pk]), reverse("deployments:list"), "/"]
+
+    return write
+
+
+FIELDS += [
+    TextField("incident title", write_incident_title),
+    TextField("incident summary", write_incident_summary),
+    TextField("timeline entry text (Markdown)", write_timeline_text, markdown=True),
+    *[TextField(f"post-mortem {name}", _postmortem(name), markdown=True)
+      for name in ("summary", "impact", "root_cause", "contributing_factors", "went_well", "went_badly")],
+    TextField("action item title", write_action_item_title),
+    TextField("change title", _change_field("title", 200)),
+    TextField("change description", _change_field("description")),
+    TextField("change justification", _change_field("justification")),
+    TextField("change impact systems", _change_field("impact_systems")),
+    TextField("change impact users", _change_field("impact_users")),
+    TextField("change implementation plan", _change_field("implementation_plan")),
+    TextField("change rollback plan", _change_field("rollback_plan")),
+    TextField("change testing plan", _change_field("testing_plan")),
+    TextField("change approve comment", _decision("approve")),
+    TextField("change reject comment", _decision("reject")),
+    TextField("change comment", write_change_comment),
+    TextField("maintenance window reason", write_maintenance_reason),
+    TextField("freeze reason", write_freeze_reason),
+    TextField("deployment reason", _deployment("reason")),
+    TextField("deployment version", _deployment("version", 100)),
+]
+
 # Release notes are the scope items through Markdown + nh3: the scope fields above land
 # there too (the notes page is in their pages), which covers Markdown-embedded HTML.
 
@@ -292,3 +465,24 @@ def test_no_dialog_opens_in_a_browser(xss_world, page, live_server, login, conso
     assert htmx_requests == []
     # Sanitised Markdown may keep an <img src="x"> (no handler): its 404 is not a script error.
     assert [e for e in console_errors if "status of 404" not in e] == []
+
+
+def test_incident_report_html_is_escaped(xss_world):
+    """`scripts/incident_report.py --format html`: people's text escaped, Markdown sanitised."""
+    from incidents import report, services
+
+    manager = xss_world["users"]["manager"]
+    refs = []
+    for n, payload in enumerate(PAYLOADS):
+        incident = _incident(xss_world, 700 + n, title=payload[:200], summary=payload, resolved=True)
+        services.timeline_append(incident=incident, kind="note", text=payload, by=manager)
+        services.postmortem_save(incident=incident, by=manager, root_cause=payload, went_well=payload)
+        services.action_item_add(incident=incident, title=payload[:300], owner=manager,
+                                 due_date=date.today() + timedelta(days=3), by=manager)
+        refs.append((incident.reference, payload))
+    for ref, payload in refs:
+        text = report.to_html(report.build_from_db(ref))
+        assert live_markup(text) == [], (payload, live_markup(text))
+        if "<" in payload:
+            assert payload not in text, payload
+        assert html.escape(payload[:30], quote=False)[:20] in text or payload[:20] in html.unescape(text)
