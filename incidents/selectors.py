@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from . import domain
-from .models import LIST_ORDER, OPEN_RANK, SEVERITY_RANK, ActionItem, Incident, IncidentState, TimelineEntry, TimelineKind  # noqa: F401 - OPEN_RANK, SEVERITY_RANK kept importable from here
+from .models import (  # noqa: F401 - OPEN_RANK, SEVERITY_RANK kept importable from here
+    LIST_ORDER, OPEN_RANK, SEVERITY_RANK, ActionItem, Incident, IncidentState, PostMortem, TimelineEntry, TimelineKind,
+)
 
 # How many timeline entries the incident page shows before "show earlier".
 TIMELINE_PAGE = 200
@@ -38,9 +40,11 @@ def with_clock_facts(qs: QuerySet) -> QuerySet:
     last_update = (
         TimelineEntry.objects.filter(incident=OuterRef("pk"), kind=TimelineKind.STATUS_UPDATE).order_by("-at").values("at")[:1]
     )
+    # A subquery too (not a join), so the paginator's COUNT reads the incident table alone.
+    pm_completed = PostMortem.objects.filter(incident=OuterRef("pk")).values("completed_at")[:1]
     return qs.annotate(
         last_status_update_at=Subquery(last_update),
-        pm_completed_at=F("postmortem__completed_at"),
+        pm_completed_at=Subquery(pm_completed),
     )
 
 
