@@ -250,3 +250,11 @@ def test_fill_text_html_migration_renders_existing_rows(users, portal):
     rows = list(TimelineEntry.objects.filter(incident=incident).values_list("text", "text_html"))
     assert all(html for _text, html in rows)
     assert ("*a*", "<p><em>a</em></p>") in rows and all("<script>" not in html for _t, html in rows)
+
+
+def test_list_service_filter_options_are_escaped_and_keep_the_choice(client_for, users, portal):
+    from sla.models import Service
+
+    Service.objects.filter(pk=portal.pk).update(name='Portal <b>"x"</b>')
+    body = client_for("viewer").get(reverse("incidents:list"), {"service": portal.slug}).content.decode()
+    assert f'<option value="{portal.slug}" selected>Portal &lt;b&gt;&quot;x&quot;&lt;/b&gt;</option>' in body
