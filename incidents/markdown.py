@@ -10,13 +10,33 @@ ALLOWED_TAGS = {
 }
 
 
-def render_markdown(text: str) -> str:
-    html = md.markdown(text or "", extensions=["fenced_code", "tables", "sane_lists"])
-    clean = nh3.clean(
+_EXTENSIONS = ["fenced_code", "tables", "sane_lists"]
+_parser: md.Markdown | None = None
+
+
+def _markdown(text: str) -> str:
+    """One reused parser per process (building one costs more than rendering a short entry)."""
+    global _parser
+    if _parser is None:
+        _parser = md.Markdown(extensions=_EXTENSIONS)
+    try:
+        return _parser.reset().convert(text)
+    except Exception:
+        _parser = None  # never reuse a parser left in an unknown state
+        raise
+
+
+def sanitised_html(text: str) -> str:
+    """Markdown to sanitised HTML, as a plain string (what TimelineEntry.text_html stores)."""
+    html = _markdown(text or "")
+    return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes={"a": {"href", "title"}},
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
     )
-    return mark_safe(clean)  # noqa: S308 - sanitised by nh3 just above
+
+
+def render_markdown(text: str) -> str:
+    return mark_safe(sanitised_html(text))  # noqa: S308 - sanitised by nh3 in sanitised_html

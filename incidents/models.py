@@ -23,6 +23,18 @@ class IncidentState(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
+# The incident list's order as expressions: selectors.incident_list orders by exactly these,
+# so PostgreSQL reads the first page from incident_list_order_idx instead of sorting every row.
+SEVERITY_RANK = models.Case(
+    *[models.When(severity=sev.value, then=models.Value(i)) for i, sev in enumerate(Severity)],
+    default=models.Value(9), output_field=models.IntegerField(),
+)
+OPEN_RANK = models.Case(
+    models.When(state=IncidentState.CLOSED.value, then=models.Value(1)), default=models.Value(0), output_field=models.IntegerField()
+)
+LIST_ORDER = (OPEN_RANK, SEVERITY_RANK, models.F("detected_at").desc(), models.F("id").desc())
+
+
 class Incident(models.Model):
     reference = models.CharField(max_length=20, unique=True)  # INC-YYYY-NNNN
     title = models.CharField(max_length=200)
@@ -57,6 +69,10 @@ class Incident(models.Model):
         indexes = [
             models.Index(fields=["state", "severity"], name="incident_state_sev_idx"),
             models.Index(fields=["impact_started_at", "impact_ended_at"], name="incident_impact_idx"),
+            models.Index(fields=["resolved_at"], name="incident_resolved_idx"),
+            models.Index(fields=["-detected_at", "-id"], name="incident_detected_idx"),
+            # The list's order (selectors.incident_list): open first, by severity, newest first.
+            models.Index(*LIST_ORDER, name="incident_list_order_idx"),
         ]
 
     def __str__(self):
@@ -77,6 +93,9 @@ class TimelineEntry(models.Model):
     at = models.DateTimeField()
     kind = models.CharField(max_length=20, choices=TimelineKind.choices, default=TimelineKind.NOTE)
     text = models.TextField()
+    # `text` rendered and sanitised (markdown + nh3) by the services when written or edited;
+    # empty for rows written around them (bulk loads): `html` then renders on the fly.
+    text_html = models.TextField(blank=True, default="", db_default="", editable=False)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     edited_at = models.DateTimeField(null=True, blank=True)
@@ -92,8 +111,12 @@ class TimelineEntry(models.Model):
 
     @property
     def html(self):
+        from django.utils.safestring import mark_safe
+
         from .markdown import render_markdown
 
+        if self.text_html:
+            return mark_safe(self.text_html)  # noqa: S308 - sanitised by nh3 when stored (services)
         return render_markdown(self.text)
 
 

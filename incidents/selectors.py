@@ -5,16 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Case, F, IntegerField, Max, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from . import domain
-from .models import ActionItem, Incident, IncidentState, TimelineEntry, TimelineKind
-
-SEVERITY_RANK = Case(
-    *[When(severity=sev, then=Value(i)) for i, sev in enumerate(domain.SEVERITIES)], default=Value(9), output_field=IntegerField()
+from .models import (  # noqa: F401 - OPEN_RANK, SEVERITY_RANK kept importable from here
+    LIST_ORDER, OPEN_RANK, SEVERITY_RANK, ActionItem, Incident, IncidentState, PostMortem, TimelineEntry, TimelineKind,
 )
-OPEN_RANK = Case(When(state=IncidentState.CLOSED, then=Value(1)), default=Value(0), output_field=IntegerField())
+
+# How many timeline entries the incident page shows before "show earlier".
+TIMELINE_PAGE = 200
 
 
 @dataclass(frozen=True)
@@ -30,10 +30,21 @@ class Clocks:
 
 
 def with_clock_facts(qs: QuerySet) -> QuerySet:
-    """Annotate what the clocks need, so computing them costs no further query."""
+    """Annotate what the clocks need, so computing them costs no further query.
+
+    The last status update is a correlated subquery (one index probe on
+    timeline_incident_kind_idx per row), not a MAX over a join with GROUP BY: PostgreSQL
+    evaluates it after ORDER BY/LIMIT, so a page of 50 incidents costs 50 probes whatever the
+    size of the timeline table.
+    """
+    last_update = (
+        TimelineEntry.objects.filter(incident=OuterRef("pk"), kind=TimelineKind.STATUS_UPDATE).order_by("-at").values("at")[:1]
+    )
+    # A subquery too (not a join), so the paginator's COUNT reads the incident table alone.
+    pm_completed = PostMortem.objects.filter(incident=OuterRef("pk")).values("completed_at")[:1]
     return qs.annotate(
-        last_status_update_at=Max("timeline__at", filter=Q(timeline__kind=TimelineKind.STATUS_UPDATE)),
-        pm_completed_at=F("postmortem__completed_at"),
+        last_status_update_at=Subquery(last_update),
+        pm_completed_at=Subquery(pm_completed),
     )
 
 
@@ -86,8 +97,12 @@ def incident_queryset() -> QuerySet:
 
 
 def incident_list(*, service: str | None = None, state: str | None = None, severity: str | None = None, open_only=False) -> QuerySet:
-    """Open first, then by severity (SEV-1 first), newest detection first."""
-    qs = incident_queryset().annotate(open_rank=OPEN_RANK, severity_rank=SEVERITY_RANK)
+    """Open first, then by severity (SEV-1 first), newest detection first.
+
+    Ordered by the very expressions of incident_list_order_idx (models.LIST_ORDER), so the
+    first page is an index scan; the clock facts are evaluated for the page's rows only.
+    """
+    qs = incident_queryset()
     if service:
         qs = qs.filter(services__slug=service)
     if state:
@@ -96,7 +111,7 @@ def incident_list(*, service: str | None = None, state: str | None = None, sever
         qs = qs.filter(severity=severity)
     if open_only:
         qs = qs.exclude(state=IncidentState.CLOSED)
-    return qs.order_by("open_rank", "severity_rank", "-detected_at", "-id")
+    return qs.order_by(*LIST_ORDER)
 
 
 def attach_clocks(incidents, *, at: datetime | None = None) -> list[Incident]:
@@ -118,11 +133,24 @@ def open_incidents(at: datetime | None = None) -> list[Incident]:
     return attach_clocks(qs, at=at)
 
 
-def incident_detail(reference: str) -> Incident:
-    incident = incident_queryset().prefetch_related(
-        Prefetch("timeline", queryset=TimelineEntry.objects.select_related("author").order_by("at", "id"))
-    ).get(reference=reference)
-    return incident
+def incident_detail(reference: str, *, with_timeline: bool = True) -> Incident:
+    """The incident; with_timeline prefetches its whole timeline (use timeline_page for pages)."""
+    qs = incident_queryset()
+    if with_timeline:
+        qs = qs.prefetch_related(Prefetch("timeline", queryset=TimelineEntry.objects.select_related("author").order_by("at", "id")))
+    return qs.get(reference=reference)
+
+
+def timeline_page(incident: Incident, *, show_all: bool = False, limit: int = TIMELINE_PAGE) -> tuple[list[TimelineEntry], bool]:
+    """The newest `limit` entries in time order (all of them with show_all), and whether earlier ones are hidden.
+
+    One query whatever the timeline's length (it reads limit + 1 rows to know).
+    """
+    qs = TimelineEntry.objects.filter(incident=incident).select_related("author")
+    if show_all:
+        return list(qs.order_by("at", "id")), False
+    rows = list(qs.order_by("-at", "-id")[: limit + 1])
+    return rows[:limit][::-1], len(rows) > limit
 
 
 def action_items(*, status: str | None = None, owner: str | None = None, overdue_only=False, at=None) -> QuerySet:

@@ -22,6 +22,7 @@ from sla.models import Service
 from sla.services import impact_window_sync
 
 from . import domain
+from .markdown import sanitised_html
 from .models import (
     ActionItem,
     AlertFingerprint,
@@ -66,7 +67,9 @@ def _sync_impact(incident: Incident) -> None:
 
 
 def _system_entry(incident: Incident, *, text: str, at, by=None, kind=TimelineKind.ACTION) -> TimelineEntry:
-    entry = TimelineEntry(incident=incident, at=at, kind=kind, text=text, author=by if getattr(by, "pk", None) else None)
+    entry = TimelineEntry(
+        incident=incident, at=at, kind=kind, text=text, text_html=sanitised_html(text), author=by if getattr(by, "pk", None) else None
+    )
     _save(entry, by=by)
     return entry
 
@@ -450,7 +453,10 @@ def timeline_append(*, incident: Incident, kind: str, text: str, by=None, at: da
     incident = _lock(incident)  # serialises appends with state changes of the same incident
     if incident.state == IncidentState.CLOSED:
         raise ProcessError("The incident is closed: its timeline is final.")
-    entry = TimelineEntry(incident=incident, at=at, kind=kind, text=text.strip(), author=by if getattr(by, "pk", None) else None)
+    text = text.strip()
+    entry = TimelineEntry(
+        incident=incident, at=at, kind=kind, text=text, text_html=sanitised_html(text), author=by if getattr(by, "pk", None) else None
+    )
     _save(entry, by=by)
     Incident.objects.filter(pk=incident.pk).update(updated_at=timezone.now())
     return entry
@@ -465,6 +471,7 @@ def timeline_edit(*, entry: TimelineEntry, text: str, by=None, at: datetime | No
     if entry.text == text.strip():
         return entry
     entry.text = text.strip()
+    entry.text_html = sanitised_html(entry.text)  # stored sanitised, rendered as is
     entry.edited_at = _now(at)
     _save(entry, by=by, reason="edited")
     return entry

@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import trigger_client_event
 
@@ -64,7 +65,11 @@ def incident_list(request):
     filters = {k: v for k, v in (("service", service), ("state", state), ("severity", severity), ("show", show)) if v}
     context = {
         "page_obj": page,
-        "services": Service.objects.order_by("name").only("slug", "name"),
+        # Built in Python: a template loop over 500 services was half of the page's render time.
+        "service_options": format_html_join(
+            "", '<option value="{}"{}>{}</option>',
+            ((slug, " selected" if slug == service else "", name) for slug, name in Service.objects.order_by("name").values_list("slug", "name")),
+        ),
         "states": IncidentState.choices,
         "severities": domain.SEVERITIES,
         "filters": filters,
@@ -109,6 +114,8 @@ def incident_new(request):
 # --- detail ------------------------------------------------------------------------------
 def _detail_context(request, incident, **forms):
     clocks = selectors.incident_clocks(incident)
+    show_all = request.GET.get("timeline") == "all"
+    timeline, earlier_hidden = selectors.timeline_page(incident, show_all=show_all)
     next_states = domain.allowed_targets(incident.state)
     try:
         postmortem = incident.postmortem
@@ -118,7 +125,9 @@ def _detail_context(request, incident, **forms):
         "incident": incident,
         "clocks": clocks,
         "targets": domain.SEVERITY_TARGETS[incident.severity],
-        "timeline": list(incident.timeline.all()),
+        "timeline": timeline,
+        "timeline_earlier_hidden": earlier_hidden,
+        "timeline_page": selectors.TIMELINE_PAGE,
         "next_state": next_states[0] if next_states else None,
         "postmortem": postmortem,
         "postmortem_required": domain.postmortem_required(incident.severity),
@@ -153,9 +162,9 @@ def _detail_context(request, incident, **forms):
     return context
 
 
-def _get_incident(reference):
+def _get_incident(reference, *, with_timeline=True):
     try:
-        return selectors.incident_detail(reference)
+        return selectors.incident_detail(reference, with_timeline=with_timeline)
     except Incident.DoesNotExist:
         from django.http import Http404
 
@@ -164,7 +173,7 @@ def _get_incident(reference):
 
 @require_safe
 def incident_detail(request, reference):
-    incident = _get_incident(reference)
+    incident = _get_incident(reference, with_timeline=False)
     context = _detail_context(request, incident)
     if request.htmx and request.GET.get("part") in ("status", "timeline"):
         return render(request, f"incidents/detail.html#{request.GET['part']}", context)
@@ -195,7 +204,7 @@ def timeline_append(request, reference):
         elif form is not None:
             messages.error(request, "The entry was not added: " + "; ".join(e for errs in form.errors.values() for e in errs))
         return redirect(_detail_url(incident, "timeline"))
-    incident = _get_incident(reference)
+    incident = _get_incident(reference, with_timeline=False)
     context = _detail_context(request, incident, entry_form=form)
     context["timeline_error"] = error
     response = render(request, "incidents/detail.html#timeline", context, status=200)
@@ -250,7 +259,7 @@ def _post_action(request, reference, form_class, handler, form_key):
                 messages.success(request, message)
             response = redirect(_detail_url(incident))
             return response
-    incident = _get_incident(reference)
+    incident = _get_incident(reference, with_timeline=False)
     return render(request, "incidents/detail.html", _detail_context(request, incident, **{form_key: form}), status=400)
 
 

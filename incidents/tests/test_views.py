@@ -194,3 +194,67 @@ def test_correct_times_form_ignores_unchanged_seconds(client_for, users, portal)
     )
     assert r.status_code == 302
     assert incident.timeline.count() == before
+
+
+def test_timeline_html_is_stored_sanitised_and_rendered_from_storage(client_for, users, portal):
+    incident = make(users, portal)
+    entry = services.timeline_append(
+        incident=incident, kind="note", text="Seeing **5xx** <script>alert(1)</script> [x](javascript:alert(1))", by=users["oncall"]
+    )
+    entry.refresh_from_db()
+    assert "<strong>5xx</strong>" in entry.text_html
+    assert "<script>" not in entry.text_html and "javascript:" not in entry.text_html
+    services.timeline_edit(entry=entry, text="Now *fine* <img src=x onerror=alert(1)>", by=users["oncall"])
+    entry.refresh_from_db()
+    assert "<em>fine</em>" in entry.text_html and "onerror" not in entry.text_html and "<img" not in entry.text_html
+    # The page renders what is stored (not the text again).
+    TimelineEntry.objects.filter(pk=entry.pk).update(text_html="<p>stored-html-marker</p>")
+    body = client_for("viewer").get(reverse("incidents:detail", args=[incident.reference])).content.decode()
+    assert "stored-html-marker" in body
+    # Rows written around the services (bulk loads) render on the fly, sanitised.
+    raw = TimelineEntry.objects.create(incident=incident, at=T0, kind="note", text="**bulk** <script>x()</script>")
+    assert raw.text_html == "" and "<strong>bulk</strong>" in str(raw.html) and "<script>" not in str(raw.html)
+
+
+def test_long_timeline_shows_the_newest_entries_with_a_link_to_all(client_for, users, portal, django_assert_max_num_queries):
+    incident = make(users, portal)
+    TimelineEntry.objects.bulk_create(
+        TimelineEntry(incident=incident, at=T0 + timedelta(minutes=i), kind="note", text=f"entry-{i:04d}", text_html=f"<p>entry-{i:04d}</p>")
+        for i in range(selectors.TIMELINE_PAGE + 5)
+    )
+    client = client_for("viewer")
+    url = reverse("incidents:detail", args=[incident.reference])
+    with django_assert_max_num_queries(15):
+        body = client.get(url).content.decode()
+    assert body.count('data-testid="timeline-entry"') == selectors.TIMELINE_PAGE
+    assert "entry-0004" not in body and "entry-0005" in body and f"entry-{selectors.TIMELINE_PAGE + 4:04d}" in body
+    assert 'data-testid="timeline-earlier"' in body and "?timeline=all#timeline" in body
+    body = client.get(url, {"timeline": "all"}).content.decode()
+    assert "entry-0000" in body and 'data-testid="timeline-earlier"' not in body
+    partial = client.get(url, {"part": "timeline", "timeline": "all"}, HTTP_HX_REQUEST="true").content.decode()
+    assert partial.lstrip().startswith('<section id="timeline"') and "entry-0000" in partial
+
+
+def test_fill_text_html_migration_renders_existing_rows(users, portal):
+    import importlib
+
+    from django.apps import apps
+
+    fill = importlib.import_module("incidents.migrations.0005_fill_timeline_text_html").fill_text_html
+    incident = make(users, portal)
+    TimelineEntry.objects.filter(incident=incident).update(text_html="")
+    TimelineEntry.objects.bulk_create(
+        TimelineEntry(incident=incident, at=T0, kind="note", text=text) for text in ["*a*", "*a*", "c <script>b()</script>"]
+    )
+    fill(apps, None)
+    rows = list(TimelineEntry.objects.filter(incident=incident).values_list("text", "text_html"))
+    assert all(html for _text, html in rows)
+    assert ("*a*", "<p><em>a</em></p>") in rows and all("<script>" not in html for _t, html in rows)
+
+
+def test_list_service_filter_options_are_escaped_and_keep_the_choice(client_for, users, portal):
+    from sla.models import Service
+
+    Service.objects.filter(pk=portal.pk).update(name='Portal <b>"x"</b>')
+    body = client_for("viewer").get(reverse("incidents:list"), {"service": portal.slug}).content.decode()
+    assert f'<option value="{portal.slug}" selected>Portal &lt;b&gt;&quot;x&quot;&lt;/b&gt;</option>' in body
