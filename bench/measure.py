@@ -76,10 +76,23 @@ def main_incident_query(sqls: list[str]) -> str | None:
     for sql in sqls:
         if not sql.lstrip().upper().startswith("SELECT"):
             continue  # e.g. DECLARE ... CURSOR of a server-side iterator
-        head = sql.split(" FROM ", 1)
-        if len(head) == 2 and head[1].lstrip().startswith('"incidents_incident"') and " LIMIT " in sql and "COUNT(" not in head[0].upper():
+        head, tail = _split_top_level_from(sql)
+        if tail is not None and tail.lstrip().startswith('"incidents_incident"') and " LIMIT " in sql and "COUNT(" not in head.upper():
             return sql
     return None
+
+
+def _split_top_level_from(sql: str) -> tuple[str, str | None]:
+    """Split at the first " FROM " outside parentheses (the select list may hold subqueries)."""
+    depth = 0
+    for index, char in enumerate(sql):
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif depth == 0 and sql.startswith(" FROM ", index):
+            return sql[:index], sql[index + len(" FROM "):]
+    return sql, None
 
 
 def time_raw_sql(sql: str, *, n: int, warmup: int) -> dict:
