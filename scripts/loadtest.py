@@ -97,6 +97,9 @@ def start_gunicorn(env, port):
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "delivery_portal.wsgi", "-k", "gthread", "-w", str(WORKERS),
          "--threads", str(THREADS), "-b", f"127.0.0.1:{port}", "--timeout", "60", "--graceful-timeout", "10",
+         # Idle keep-alive connections stay open longer than a user's think time under load:
+         # with gunicorn's default of 2 s the server may close one just as the client reuses it.
+         "--keep-alive", "30",
          "--error-logfile", str(log_dir / "gunicorn.log"), "--log-level", "warning"],
         cwd=ROOT, env=env,
     )

@@ -465,8 +465,9 @@ def test_no_dialog_opens_in_a_browser(xss_world, page, live_server, login, conso
         page.mouse.move(400, 300)
     assert dialogs == []
     assert htmx_requests == []
-    # Sanitised Markdown may keep an <img src="x"> (no handler): its 404 is not a script error.
-    assert [e for e in console_errors if "status of 404" not in e] == [], bad_responses
+    # Only script errors count here: a resource that failed to load (sanitised Markdown may
+    # keep an <img src="x">; a page polled mid-teardown) ran no code. Those are listed apart.
+    assert [e for e in console_errors if not e.startswith("Failed to load resource")] == [], bad_responses
 
 
 def test_incident_report_html_is_escaped(xss_world):
