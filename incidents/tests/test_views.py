@@ -240,7 +240,7 @@ def test_fill_text_html_migration_renders_existing_rows(users, portal):
 
     from django.apps import apps
 
-    fill = importlib.import_module("incidents.migrations.0005_fill_timeline_text_html").fill_text_html
+    fill = importlib.import_module("incidents.migrations.0006_fill_timeline_text_html").fill_text_html
     incident = make(users, portal)
     TimelineEntry.objects.filter(incident=incident).update(text_html="")
     TimelineEntry.objects.bulk_create(
