@@ -9,6 +9,8 @@ from http.server import BaseHTTPRequestHandler
 
 import pytest
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 from delivery_portal.outbox import run_pending
 from deployments import services
@@ -85,7 +87,12 @@ def nginx(tmp_path, db):
 
 
 def share_of_new(url):
+    """A graceful reload closes the old workers' idle keep-alive connections, so a GET may meet
+    a closed connection (RemoteDisconnected); that is nginx working as designed, and a GET is
+    safe to send again, so the session retries connection errors instead of failing the count."""
+    retry = Retry(total=5, connect=5, read=5, backoff_factor=0.05, allowed_methods={"GET"})
     with requests.Session() as session:
+        session.mount("http://", HTTPAdapter(max_retries=retry))
         answers = [session.get(url, timeout=5).text for _ in range(REQUESTS)]
     return answers.count("new") / len(answers)
 
