@@ -31,8 +31,8 @@ test: venv
 	mkdir -p var/celery/broker var/celery/processed
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# The bench creates its PostgreSQL databases when missing and migrates them itself.
 bench: venv
-	$(PY) manage.py migrate --noinput
 	$(PY) manage.py bench $(BENCH_ARGS)
 
 # gunicorn on PostgreSQL, 50 users for 2 minutes (LOADTEST_USERS, LOADTEST_SECONDS); see scripts/loadtest.py.

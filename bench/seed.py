@@ -27,7 +27,7 @@ from .scales import SCALES, Scale
 
 SEED = 20260909
 # Bump when a seeder changes what it writes: a marker of another version is seeded again.
-SEED_VERSION = 2
+SEED_VERSION = 3
 BENCH_USER = "bench"
 
 
@@ -259,6 +259,12 @@ def seed_changes(ctx: Ctx) -> None:
             upcoming_open += state == "submitted"
         else:
             state = rng.choices(["closed", "completed", "reviewed", "rejected", "cancelled", "failed"], [60, 15, 10, 6, 6, 3])[0]
+            # The review backlog is recent: nineteen in twenty changes done over a month ago
+            # have had their post-implementation review and are closed.
+            if state in ("completed", "failed") and window_end < ctx.anchor - timedelta(days=30) and rng.random() < 0.95:
+                state = "closed"
+        implemented = state in ("implementing", "completed", "failed", "reviewed", "closed")
+        reviewed = state in ("reviewed", "closed")
         year = created.year
         per_year[year] = per_year.get(year, 0) + 1
         rows.append({"id": c0 + i, "reference": f"CHG-{year}-{per_year[year]:04d}", "title": f"Change {i}: update configuration",
@@ -268,6 +274,9 @@ def seed_changes(ctx: Ctx) -> None:
                      "implementation_plan": "1. Deploy\n2. Verify", "rollback_plan": "Redeploy the previous build.",
                      "testing_plan": "Smoke tests.", "window_start": window_start, "window_end": window_end,
                      "submitted_at": None if state == "draft" else created + timedelta(hours=1),
+                     "implementation_started_at": window_start if implemented else None,
+                     "implementation_ended_at": window_end if implemented and state != "implementing" else None,
+                     "reviewed_at": window_end + timedelta(days=rng.randint(1, 4)) if reviewed else None,
                      "created_at": created, "updated_at": created})
         for sid in _services_for(ctx, 2):
             links.append({"id": l0 + len(links), "changerequest_id": c0 + i, "service_id": sid})
@@ -280,12 +289,6 @@ def seed_changes(ctx: Ctx) -> None:
     ctx.count("change requests", len(rows))
     ctx.count("change-service links", len(links))
     ctx.count("changes awaiting CAB (future windows)", upcoming_open)
-
-
-@seeder("changes.counters", "changes.ReferenceCounter")
-def seed_change_counters(ctx: Ctx) -> None:
-    Counter = model("changes.ReferenceCounter")
-    insert(Counter, [{"year": y, "last": n} for y, n in sorted(ctx.ids.get("change_years", {}).items())])
 
 
 @seeder("changes.approvals", "changes.Approval")
@@ -409,13 +412,6 @@ def seed_incidents(ctx: Ctx) -> None:
     ctx.count("incidents", len(rows))
     ctx.count("incident-service links", len(links))
     ctx.count("impact windows", len(windows))
-
-
-@seeder("incidents.counters", "incidents.IncidentCounter")
-def seed_incident_counters(ctx: Ctx) -> None:
-    Counter = model("incidents.IncidentCounter")
-    start = next_id(Counter)
-    insert(Counter, [{"id": start + n, "year": y, "last_number": c} for n, (y, c) in enumerate(sorted(ctx.ids.get("incident_years", {}).items()))])
 
 
 @seeder("references", "delivery_portal.ReferenceCounter")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import quote
 
 from django.contrib.auth import get_user_model
-from django.db.models import Prefetch, Q
+from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
 from delivery_portal import roles
@@ -19,6 +20,10 @@ from .models import Approval, BlackoutWindow, ChangeRequest, ChangeState, Change
 DEPLOYABLE_STATES = {ChangeState.APPROVED, ChangeState.SCHEDULED, ChangeState.IMPLEMENTING}
 # Changes whose windows still claim a slot on the calendar (others cannot collide).
 ACTIVE_STATES = (ChangeState.SUBMITTED, ChangeState.APPROVED, ChangeState.SCHEDULED, ChangeState.IMPLEMENTING)
+LONG_TEXT_FIELDS = (
+    "description", "justification", "impact_systems", "impact_users", "implementation_plan", "rollback_plan",
+    "testing_plan", "review_notes",
+)
 CALENDAR_STATES = ACTIVE_STATES + (ChangeState.COMPLETED, ChangeState.FAILED, ChangeState.REVIEWED, ChangeState.CLOSED)
 
 
@@ -246,24 +251,27 @@ def changes_awaiting(user):
 
 def cab_agenda():
     """What the CAB looks at: submitted normal changes, ordered by window."""
-    return change_queryset().filter(state=ChangeState.SUBMITTED, change_type=ChangeType.NORMAL).order_by(
-        "window_start", "pk"
+    # The plans and analyses are read on the change's own page, not on the agenda.
+    return (
+        change_queryset()
+        .filter(state=ChangeState.SUBMITTED, change_type=ChangeType.NORMAL)
+        .defer(*LONG_TEXT_FIELDS)
+        .order_by("window_start", "pk")
+    )
+
+
+def _review_overdue_q(at) -> Q:
+    """SQL twin of domain.emergency_review_overdue for emergency changes awaiting review."""
+    cutoff = at - domain.EMERGENCY_REVIEW_WITHIN
+    return Q(state__in=(ChangeState.COMPLETED, ChangeState.FAILED), implementation_ended_at__lt=cutoff) | Q(
+        state=ChangeState.IMPLEMENTING, implementation_started_at__lt=cutoff
     )
 
 
 def overdue_emergency_reviews(*, at=None):
     """Emergency changes implemented more than 5 days before `at` and not yet reviewed."""
     at = at or timezone.now()
-    cutoff = at - domain.EMERGENCY_REVIEW_WITHIN
-    return (
-        change_queryset()
-        .filter(change_type=ChangeType.EMERGENCY)
-        .filter(
-            Q(state__in=(ChangeState.COMPLETED, ChangeState.FAILED), implementation_ended_at__lt=cutoff)
-            | Q(state=ChangeState.IMPLEMENTING, implementation_started_at__lt=cutoff)
-        )
-        .order_by("implementation_started_at")
-    )
+    return change_queryset().filter(change_type=ChangeType.EMERGENCY).filter(_review_overdue_q(at)).order_by("implementation_started_at")
 
 
 def emergency_reviews_pending():
@@ -274,8 +282,22 @@ def emergency_reviews_pending():
             change_type=ChangeType.EMERGENCY,
             state__in=(ChangeState.IMPLEMENTING, ChangeState.COMPLETED, ChangeState.FAILED),
         )
-        .order_by("implementation_started_at")
+        .order_by("implementation_started_at", "pk")
     )
+
+
+def emergency_reviews_summary(*, at=None, limit: int = 20) -> dict:
+    """The review backlog for the agenda in two queries whatever its size: how many await
+    review and how many of them are overdue, and the `limit` oldest (the most overdue first)."""
+    at = at or timezone.now()
+    pending = emergency_reviews_pending()
+    counts = pending.order_by().aggregate(total=Count("pk"), overdue=Count("pk", filter=_review_overdue_q(at)))
+    oldest = list(
+        pending.only(
+            "reference", "title", "state", "change_type", "implementation_started_at", "implementation_ended_at"
+        ).select_related(None)[:limit]
+    )
+    return {"total": counts["total"], "overdue": counts["overdue"], "oldest": oldest}
 
 
 def approvers_for(change: ChangeRequest):
@@ -312,35 +334,43 @@ def calendar_items(start: datetime, end: datetime) -> list[CalendarItem]:
     """Changes, freezes and blackout windows overlapping [start, end), by start. Three queries."""
     from django.urls import reverse
 
-    items = []
+    # One reversal per kind, not per item: a month holds a thousand changes at large scale.
+    change_url = reverse("changes:detail", args=["__ref__"])
+    service_url = reverse("sla:service", args=["__slug__"])
+    # Plain rows rather than model instances: building a thousand models costs more than the query.
     changes = (
         ChangeRequest.objects.filter(state__in=CALENDAR_STATES, window_start__lt=end, window_end__gt=start)
-        .only("pk", "reference", "title", "state", "change_type", "window_start", "window_end")
         .order_by("window_start")
+        .values_list("reference", "title", "state", "window_start", "window_end")
     )
-    for c in changes:
-        items.append(
-            CalendarItem(
-                "change",
-                f"{c.reference} {c.title}",
-                c.window_start,
-                c.window_end,
-                url=reverse("changes:detail", args=[c.reference]),
-                state=c.state,
-                uid=f"{c.reference}@delivery-portal",
-            )
+    items = [
+        CalendarItem(
+            "change",
+            f"{reference} {title}",
+            starts,
+            ends,
+            url=change_url.replace("__ref__", quote(reference)),
+            state=state,
+            uid=f"{reference}@delivery-portal",
         )
-    for f in Freeze.objects.filter(started_at__lt=end).filter(Q(ended_at__isnull=True) | Q(ended_at__gt=start)).select_related("service"):
-        items.append(
-            CalendarItem(
-                "freeze",
-                f"Freeze: {f.service.slug}",
-                f.started_at,
-                f.ended_at,
-                url=reverse("sla:service", args=[f.service.slug]),
-                uid=f"freeze-{f.pk}@delivery-portal",
-            )
+        for reference, title, state, starts, ends in changes
+    ]
+    freezes = (
+        Freeze.objects.filter(started_at__lt=end)
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=start))
+        .values_list("pk", "service__slug", "started_at", "ended_at")
+    )
+    items += [
+        CalendarItem(
+            "freeze",
+            f"Freeze: {slug}",
+            started,
+            ended,
+            url=service_url.replace("__slug__", slug),
+            uid=f"freeze-{pk}@delivery-portal",
         )
+        for pk, slug, started, ended in freezes
+    ]
     for b in BlackoutWindow.objects.filter(starts_at__lt=end, ends_at__gt=start):
         items.append(CalendarItem("blackout", f"Blackout: {b.title}", b.starts_at, b.ends_at, uid=f"blackout-{b.pk}@delivery-portal"))
     items.sort(key=lambda i: (i.starts_at, i.kind))

@@ -1,5 +1,6 @@
 import calendar as pycalendar
 from datetime import date, datetime, time, timedelta
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -17,7 +18,7 @@ from delivery_portal import concurrency, roles
 from delivery_portal.audit import history_entries
 from delivery_portal.errors import ConcurrentEditError, ProcessError
 
-from . import domain, ical, selectors, services
+from . import calendar_layout, domain, ical, selectors, services
 from .forms import ChangeRequestForm, CommentForm, DecisionForm, ReviewForm
 from .models import CalendarFeedToken, ChangeRequest, ChangeState, StandardChangeTemplate
 
@@ -38,7 +39,17 @@ def change_list(request):
     state = request.GET.get("state")
     if state in ChangeState.values:
         changes = changes.filter(state=state)
+    # The emergency-review backlog, linked from the CAB agenda: ?review=pending or overdue.
+    review = request.GET.get("review")
+    if review == "pending":
+        changes = selectors.emergency_reviews_pending()
+    elif review == "overdue":
+        changes = selectors.overdue_emergency_reviews().select_related("requester").prefetch_related(None)
+    else:
+        review = ""
     page = Paginator(changes, 50).get_page(request.GET.get("page"))
+    query = {key: value for key, value in (("state", state if state in ChangeState.values else ""), ("review", review)) if value}
+    overdue = selectors.overdue_emergency_reviews().prefetch_related(None).only("reference", "title")
     return render(
         request,
         "changes/list.html",
@@ -46,12 +57,19 @@ def change_list(request):
             "page_obj": page,
             "states": ChangeState.choices,
             "state": state,
-            "querystring_base": f"state={state}" if state else "",
+            "review": review,
+            "querystring_base": urlencode(query),
             "awaiting": selectors.changes_awaiting(request.user)[:20],
-            "overdue_reviews": selectors.overdue_emergency_reviews(),
+            "overdue_reviews": overdue[:REVIEWS_LISTED],
+            "overdue_count": overdue.count(),
+            "reviews_listed": REVIEWS_LISTED,
             "can_request": roles.can_request_change(request.user),
         },
     )
+
+
+# Backlog lists show this many entries and link to the full, paginated list.
+REVIEWS_LISTED = 20
 
 
 @require_safe
@@ -60,15 +78,16 @@ def cab_agenda(request):
     conflicts = selectors.conflicts_for_changes(changes)
     rows = [_agenda_row(request, change, conflicts[change.pk]) for change in changes]
     now = timezone.now()
+    backlog = selectors.emergency_reviews_summary(at=now, limit=REVIEWS_LISTED)
     reviews = [
         {
             "change": change,
             "due": domain.emergency_review_due(change.implemented_at),
             "overdue": domain.emergency_review_overdue(change.change_type, change.state, change.implemented_at, now),
         }
-        for change in selectors.emergency_reviews_pending()
+        for change in backlog["oldest"]
     ]
-    return render(request, "changes/agenda.html", {"rows": rows, "reviews": reviews})
+    return render(request, "changes/agenda.html", {"rows": rows, "reviews": reviews, "backlog": backlog})
 
 
 def _agenda_row(request, change, conflicts):
@@ -369,20 +388,7 @@ def calendar_context(view, day):
         title = f"{day:%B %Y}"
     start, end = _aware(days[0]), _aware(days[-1] + timedelta(days=1))
     items = selectors.calendar_items(start, end)
-    cells = []
-    for week in weeks:
-        row = []
-        for d in week:
-            d_start, d_end = _aware(d), _aware(d + timedelta(days=1))
-            row.append(
-                {
-                    "day": d,
-                    "in_month": view == "week" or d.month == day.month,
-                    "today": d == timezone.now().date(),
-                    "items": [i for i in items if domain.overlaps(d_start, d_end, i.starts_at, i.ends_at)],
-                }
-            )
-        cells.append(row)
+    cells = calendar_layout.grid(items, weeks, month=day.month if view == "month" else None, today=timezone.localdate())
     return {
         "view": view,
         "day": day,
@@ -391,7 +397,8 @@ def calendar_context(view, day):
         "items": items,
         "prev_day": prev_day,
         "next_day": next_day,
-        "today": timezone.now().date(),
+        "today": timezone.localdate(),
+        "overview_url": reverse("sla:overview"),
     }
 
 

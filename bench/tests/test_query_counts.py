@@ -26,7 +26,7 @@ PINNED = {
     "incident_list": 8,
     "incident_detail": 9,
     "change_calendar": 8,
-    "cab_agenda": 6,  # 12 on the bench sets, which have changes awaiting the CAB (prefetches)
+    "cab_agenda": 7,  # 13 on the bench sets, which have changes awaiting the CAB (prefetches); the review backlog is a count and its 20 oldest
     "release": 13,
     "dora": 6,
     "api_incident_list": 6,

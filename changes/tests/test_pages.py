@@ -172,3 +172,23 @@ def test_agenda_lists_emergency_reviews_with_overdue_ones_flagged(client_for, us
     html = client_for("cab1").get("/changes/cab/").content.decode()
     assert "Hotfix overdue" in html and "Hotfix recent" in html
     assert html.count("<strong>Overdue:</strong>") == 1
+
+
+def test_agenda_lists_the_oldest_reviews_and_links_to_the_whole_backlog(client_for, users, service):
+    now = timezone.now()
+    backlog = [
+        ChangeRequestFactory(requester=users["manager"], services=[service], change_type="emergency", state="completed",
+                             title=f"Hotfix {n:02d}", implementation_started_at=now - timedelta(days=30 - n, hours=1),
+                             implementation_ended_at=now - timedelta(days=30 - n) + timedelta(hours=12))
+        for n in range(27)
+    ]  # the last two were done less than 5 days ago: awaiting review, not overdue
+    client = client_for("cab1")
+    html = client.get("/changes/cab/").content.decode()
+    assert "27 awaiting review" in html and "25 overdue" in html and "see all 27" in html
+    assert all(c.reference in html for c in backlog[:20]) and not any(c.reference in html for c in backlog[20:])
+    listing = client.get("/changes/?review=pending").content.decode()
+    assert all(c.reference in listing for c in backlog)
+    overdue = client.get("/changes/?review=overdue").content.decode()
+    assert backlog[24].reference in overdue and backlog[25].reference not in overdue
+    front = client.get("/changes/").content.decode()
+    assert "overdue for CAB review (25)" in front and 'href="?review=overdue"' in front
