@@ -49,7 +49,7 @@ def change_list(request):
         review = ""
     page = Paginator(changes, 50).get_page(request.GET.get("page"))
     query = {key: value for key, value in (("state", state if state in ChangeState.values else ""), ("review", review)) if value}
-    overdue = selectors.overdue_emergency_reviews().prefetch_related(None).only("reference", "title")
+    overdue = selectors.overdue_emergency_reviews().select_related(None).prefetch_related(None).only("reference", "title")
     return render(
         request,
         "changes/list.html",
