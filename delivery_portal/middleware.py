@@ -1,5 +1,7 @@
 import logging
+import time
 
+from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.core.exceptions import PermissionDenied
 
@@ -46,3 +48,28 @@ class PortalLoginRequiredMiddleware(LoginRequiredMiddleware):
         if request.path.startswith(API_PREFIX):
             return None
         return super().process_view(request, view_func, view_args, view_kwargs)
+
+
+class SessionActivityMiddleware:
+    """Sessions end after SESSION_COOKIE_AGE of inactivity, without a write on every request.
+
+    Django's SESSION_SAVE_EVERY_REQUEST would push the expiry with an UPDATE of the session
+    row on every page and htmx poll. Instead the session records when it was last pushed and
+    is saved again (which sets a new expiry) once that is over SESSION_REFRESH_SECONDS ago,
+    so the idle timeout is exact to within that margin and a busy user costs one write a
+    minute rather than one per request.
+    """
+
+    KEY = "_activity"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not request.path.startswith(API_PREFIX):
+            now = int(time.time())
+            last = request.session.get(self.KEY)
+            if not isinstance(last, int) or now - last >= settings.SESSION_REFRESH_SECONDS:
+                request.session[self.KEY] = now  # marks the session modified: saved with a new expiry
+        return self.get_response(request)

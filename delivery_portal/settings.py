@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "delivery_portal.middleware.PortalLoginRequiredMiddleware",
+    "delivery_portal.middleware.SessionActivityMiddleware",
     "delivery_portal.middleware.ReadOnlyViewerMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -119,6 +120,14 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Cache -------------------------------------------------------------------------------
+# The page caches (insights/cache.py): local memory in each process by default. In production
+# CACHE_URL=redis://127.0.0.1:6379/1 shares them between the gunicorn workers, so a result is
+# computed once per period for all of them and a write drops it everywhere.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+DORA_CACHE_SECONDS = env.int("DORA_CACHE_SECONDS", default=300)
+BUDGET_PANEL_CACHE_SECONDS = env.int("BUDGET_PANEL_CACHE_SECONDS", default=60)
+
 # --- Auth, sessions and login rate limiting ---------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # must be first: it refuses locked-out logins
@@ -133,9 +142,11 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
-# Sessions end after this much inactivity (the expiry is pushed on every request).
+# Sessions end after this much inactivity. The expiry is pushed by SessionActivityMiddleware
+# at most once every SESSION_REFRESH_SECONDS (not an UPDATE on every request).
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=8 * 3600)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_REFRESH_SECONDS = env.int("SESSION_REFRESH_SECONDS", default=60)
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)

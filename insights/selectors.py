@@ -221,18 +221,32 @@ def dora_weekly(*, scope: DoraScope | None = None, end: date, weeks: int = TREND
 
 
 # --- Dashboard panels ----------------------------------------------------------------------
-def freezes_and_budgets_at_risk(*, at: datetime | None = None, limit: int = 20) -> dict:
-    """Services under a deploy freeze, and services whose error budget is at risk (burning
-    faster than 1x, not yet frozen), most remaining budget last.
+AT_RISK_STATUSES = ("at_risk", "frozen", "exhausted")
 
-    A fixed number of queries: one query of every service (frozen ones and the others are
-    split in Python, the frozen count is the length of that list) and sla's one-pass budget
-    computation over the services not frozen (two more queries whatever their number)."""
-    services = list(Service.objects.select_related("team").order_by("name"))
+
+def budgets_at_risk(services, *, at: datetime | None = None) -> dict:
+    """service pk -> ServiceBudget for the services of `services` burning faster than 1x
+    (at risk, frozen or exhausted): sla's one-pass computation, two queries for any number."""
+    budgets = sla_selectors.services_budgets(services, at=at)
+    return {pk: budget for pk, budget in budgets.items() if budget.status in AT_RISK_STATUSES}
+
+
+def freezes_and_budgets_at_risk(*, at: datetime | None = None, limit: int = 20, remember=None) -> dict:
+    """Services under a deploy freeze, and services whose error budget is at risk (burning
+    faster than 1x, not frozen), least remaining budget first.
+
+    One query of every service (frozen ones and the others are split in Python; the frozen
+    count is the length of that list) and the budgets at risk (two more queries whatever the
+    number of services). `remember(compute)` may return a remembered value of `compute()`
+    (the dashboard's page cache); which services are frozen is always read live.
+    """
+    services = list(
+        Service.objects.select_related("team").only("pk", "slug", "name", "sla_target", "freeze_active", "team__name").order_by("name")
+    )
+    compute = lambda: budgets_at_risk(services, at=at)  # noqa: E731
+    budgets = compute() if remember is None else remember(compute)
     frozen = [s for s in services if s.freeze_active]
-    candidates = [s for s in services if not s.freeze_active]
-    budgets = sla_selectors.services_budgets(candidates, at=at)
-    at_risk = [s for s in candidates if budgets[s.pk].status in ("at_risk", "frozen", "exhausted")]
+    at_risk = [s for s in services if not s.freeze_active and s.pk in budgets]
     for service in at_risk:
         service.budget = budgets[service.pk]
     at_risk.sort(key=lambda s: s.budget.remaining_percent)

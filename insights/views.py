@@ -14,7 +14,7 @@ from delivery_portal.exports import csv_response
 from releases.models import Release
 from sla.models import Team
 
-from . import cache as dora_cache
+from . import cache as page_cache
 from . import charts, domain, selectors, services
 from .forms import DoraFilterForm, MaturityAssessmentForm
 from .models import MaturityAssessment
@@ -23,7 +23,7 @@ from .serializers import DoraQuerySerializer
 
 # --- Home dashboard ----------------------------------------------------------------------
 def _panel_freezes(request, at):
-    return selectors.freezes_and_budgets_at_risk(at=at)
+    return selectors.freezes_and_budgets_at_risk(at=at, remember=lambda compute: page_cache.budgets.cached("at_risk", compute))
 
 
 def _panel_incidents(request, at):
@@ -44,7 +44,7 @@ def _panel_deployments(request, at):
 
 def _panel_dora(request, at):
     start, end = selectors.default_range(at)
-    return {"metrics": dora_cache.cached("range", None, lambda: selectors.dora_tiles(at=at), start, end)}
+    return {"metrics": page_cache.cached("range", None, lambda: selectors.dora_tiles(at=at), start, end)}
 
 
 # name -> context builder; each panel is templates/insights/panels/<name>.html and refreshes
@@ -95,9 +95,9 @@ def dora(request):
     if query is not None:
         data = query.validated_data
         scope = query.scope()
-        metrics = dora_cache.cached("range", scope, lambda: selectors.dora_for_range(scope=scope, start=data["start"], end=data["end"]),
+        metrics = page_cache.cached("range", scope, lambda: selectors.dora_for_range(scope=scope, start=data["start"], end=data["end"]),
                                     data["start"], data["end"])
-        weeks = dora_cache.cached("weekly", scope, lambda: selectors.dora_weekly(scope=scope, end=data["end"]), data["end"])
+        weeks = page_cache.cached("weekly", scope, lambda: selectors.dora_weekly(scope=scope, end=data["end"]), data["end"])
         filters = {
             "service": data["service"].slug if data.get("service") else "",
             "team": data["team"].slug if data.get("team") else "",

@@ -327,8 +327,14 @@ def budget_recompute(*, at: datetime | None = None, service_ids=None, snapshots:
     ]
     result.snapshots = snapshots_store(rows) if rows else 0
     if result.frozen or result.lifted:
-        log.info("budget recompute at %s: frozen %s, lifted %s", at, result.frozen, result.lifted)
+        log.info("budget recompute at %s: frozen %s; lifted %s", at, _some(result.frozen), _some(result.lifted))
     return result
+
+
+def _some(slugs: list[str], shown: int = 10) -> str:
+    """A log-sized list: the first few slugs and how many more (a bad hour can freeze hundreds)."""
+    more = f" and {len(slugs) - shown} more" if len(slugs) > shown else ""
+    return f"{len(slugs)} ({', '.join(slugs[:shown])}{more})" if slugs else "none"
 
 
 @transaction.atomic

@@ -81,8 +81,36 @@ def test_session_cookie_flags(db, users):
 
 
 def test_sessions_expire_after_inactivity(settings):
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
-    assert 0 < settings.SESSION_COOKIE_AGE <= 12 * 3600
+    assert "delivery_portal.middleware.SessionActivityMiddleware" in settings.MIDDLEWARE
+    assert 0 < settings.SESSION_REFRESH_SECONDS < settings.SESSION_COOKIE_AGE <= 12 * 3600
+
+
+def test_activity_pushes_the_expiry_at_most_once_a_refresh_interval(db, users, settings):
+    from datetime import timedelta
+
+    from django.contrib.sessions.models import Session
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from delivery_portal.middleware import SessionActivityMiddleware
+
+    client = Client()
+    client.force_login(users["manager"])
+    client.get("/sla/")
+    first = Session.objects.get().expire_date
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/sla/")
+    assert not [q for q in queries.captured_queries if "UPDATE" in q["sql"] and "django_session" in q["sql"]]
+    assert Session.objects.get().expire_date == first
+    # A minute later the next request pushes the expiry to a full SESSION_COOKIE_AGE from now.
+    session = client.session
+    session[SessionActivityMiddleware.KEY] -= settings.SESSION_REFRESH_SECONDS
+    session.save()
+    Session.objects.update(expire_date=timezone.now() + timedelta(minutes=5))
+    client.get("/sla/")
+    pushed = Session.objects.get().expire_date
+    assert pushed > timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE - 60)
 
 
 def test_htmx_requests_carry_csrf_token(client_for):

@@ -36,16 +36,40 @@ def make_world(n_services, users):
         ReleaseFactory(target_date=(now + timedelta(days=i % 14)).date(), services=services[:3])
 
 
-def dashboard_queries(client):
+def test_budgets_at_risk_are_remembered_until_an_impact_window_changes(client_for, users, settings):
+    from sla.models import ImpactWindow
+
+    settings.BUDGET_PANEL_CACHE_SECONDS = 60
+    make_world(10, users)
+    service = Service.objects.filter(freeze_active=False).order_by("slug").first()
+    client = client_for("manager")
+    assert service.name not in client.get("/dashboard/panels/freezes/").content.decode()
+    # An hour of impact this month: more than the 43.8-minute budget (exhausted), shown at once.
+    now = timezone.now()
+    window = ImpactWindow.objects.create(service=service, source_ref="INC-TEST", title="outage", started_at=now - timedelta(minutes=60),
+                                         ended_at=now, counts_against_sla=True)
+    html = client.get("/dashboard/panels/freezes/").content.decode()
+    assert service.name in html and "budget left" in html
+    queries = dashboard_queries(client, "/dashboard/panels/freezes/")
+    window.delete()  # the cache is dropped: the budget is read again and the service is back on track
+    assert service.name not in client.get("/dashboard/panels/freezes/").content.decode()
+    assert dashboard_queries(client, "/dashboard/panels/freezes/") == queries  # remembered again
+    settings.BUDGET_PANEL_CACHE_SECONDS = 0
+    assert dashboard_queries(client, "/dashboard/panels/freezes/") == queries + 2  # impact and maintenance windows
+
+
+def dashboard_queries(client, url="/"):
     with CaptureQueriesContext(connection) as ctx:
-        response = client.get("/")
+        response = client.get(url)
     assert response.status_code == 200
     return len(ctx.captured_queries)
 
 
-def test_dashboard_query_count_is_the_same_with_10_and_1000_services(client_for, users):
+def test_dashboard_query_count_is_the_same_with_10_and_1000_services(client_for, users, settings):
+    settings.DORA_CACHE_SECONDS = settings.BUDGET_PANEL_CACHE_SECONDS = 0  # computed on both renders
     client = client_for("cab1")
     make_world(10, users)
+    client.get("/")  # the session's first activity mark is written once
     small = dashboard_queries(client)
     make_world(1000, users)
     large = dashboard_queries(client)
