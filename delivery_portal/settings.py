@@ -244,7 +244,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     "releases-comms-reminders": {"task": "releases.tasks.remind_overdue_comms", "schedule": 3600.0},
     "deployments-advance-due": {"task": "deployments.tasks.advance_due_rollouts", "schedule": 30.0},
+    "housekeeping-prune": {"task": "delivery_portal.tasks.housekeeping_prune", "schedule": 86400.0},
 }
+# Housekeeping (delivery_portal/housekeeping.py): how long rows that only grow are kept.
+SNAPSHOT_RETENTION_DAYS = env.int("SNAPSHOT_RETENTION_DAYS", default=400)
+OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=7)
 
 # --- REST API ---------------------------------------------------------------------------
 REST_FRAMEWORK = {

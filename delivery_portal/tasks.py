@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.utils import timezone
 
-from . import outbox
+from . import housekeeping, outbox
 from .models import Notification, WebhookDelivery, WorkerHeartbeat
 from .notifications import encode, sign
 
@@ -21,6 +21,13 @@ WEBHOOK_MAX_RETRIES = 6
 @shared_task
 def relay_outbox():
     return outbox.relay()
+
+
+@shared_task
+def housekeeping_prune():
+    """Beat, daily: old budget snapshots and published outbox messages (delivery_portal.housekeeping)."""
+    result = housekeeping.prune()
+    return {"snapshots": result.snapshots, "outbox": result.outbox}
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)

@@ -166,12 +166,14 @@ def _add_commits(deployment, commits):
 @transaction.atomic
 def deployment_request(
     *, service, environment="production", version, strategy="canary", commits=(), change=None, release=None,
-    critical=False, reason="", by=None, at=None,
+    critical=False, reason="", by=None, at=None, origin="",
 ) -> Deployment:
     """Ask for a coordinated rollout. The start gates decide first.
 
     Returns the deployment: `running` (its first stage entered) or `refused` with every
     reason in `refusal_reasons` (the refusal is recorded; callers answer 409 for it).
+    `origin` says where a request without a portal user came from (deploy.py in local mode
+    records the operating-system user and host), kept in the first event's details.
     """
     _require_manager(by)
     at = at or timezone.now()
@@ -188,8 +190,9 @@ def deployment_request(
         refusal_reasons=reasons, started_at=None if reasons else at, finished_at=at if reasons else None,
     )
     _add_commits(deployment, commits)
+    origin_details = {"origin": origin} if origin else {}
     if reasons:
-        _event(deployment, "refuse", at=at, actor=by, reason="; ".join(reasons), details={"reasons": reasons})
+        _event(deployment, "refuse", at=at, actor=by, reason="; ".join(reasons), details={"reasons": reasons, **origin_details})
         return deployment
     plan = plan_for(service=service, environment=environment, strategy=strategy)
     RolloutStage.objects.bulk_create(
@@ -203,7 +206,7 @@ def deployment_request(
     _event(
         deployment, "start", at=at, actor=by, reason=reason or "",
         details={"plan": [[s.traffic_percent, s.monitor_minutes] for s in plan], "router": config.router_kind,
-                 "metrics": config.metrics_provider},
+                 "metrics": config.metrics_provider, **origin_details},
     )
     _enter_stage(deployment, deployment.stages.get(index=0), at=at, actor=by, config=config)
     return deployment

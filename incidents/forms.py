@@ -53,6 +53,15 @@ class TimelineEditForm(forms.Form):
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}))
 
 
+class DetailsForm(concurrency.VersionedForm):
+    """Title and summary, as the facts become clearer (the services stay as opened; the API
+    can change them)."""
+
+    title = forms.CharField(max_length=200)
+    summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False,
+                              help_text="What is affected and what is known so far.")
+
+
 class SeverityForm(concurrency.VersionedForm):
     severity = forms.ChoiceField(choices=SEVERITY_CHOICES)
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("<str:reference>/", views.incident_detail, name="detail"),
     path("<str:reference>/timeline/", views.timeline_append, name="timeline-append"),
     path("<str:reference>/timeline/<int:entry_id>/edit/", views.timeline_edit, name="timeline-edit"),
+    path("<str:reference>/details/", views.incident_details, name="details"),
     path("<str:reference>/severity/", views.incident_severity, name="severity"),
     path("<str:reference>/commander/", views.incident_commander, name="commander"),
     path("<str:reference>/transition/", views.incident_transition, name="transition"),

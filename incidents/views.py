@@ -23,6 +23,7 @@ from .forms import (
     ActionItemStatusForm,
     CommanderForm,
     CorrectTimesForm,
+    DetailsForm,
     IncidentOpenForm,
     PostMortemForm,
     SeverityForm,
@@ -133,6 +134,8 @@ def _detail_context(request, incident, **forms):
         "postmortem_required": domain.postmortem_required(incident.severity),
         "can_write": _can_write(request.user),
         "entry_form": forms.get("entry_form") or TimelineEntryForm(),
+        "details_form": forms.get("details_form")
+        or DetailsForm(initial={"title": incident.title, "summary": incident.summary, **concurrency.initial_version(incident)}),
         "severity_form": forms.get("severity_form") or SeverityForm(initial={"severity": incident.severity, **concurrency.initial_version(incident)}),
         "commander_form": forms.get("commander_form") or CommanderForm(initial={"commander": incident.commander_id or request.user.pk}),
         "transition_form": forms.get("transition_form") or TransitionForm(initial={"commander": request.user.pk}),
@@ -261,6 +264,16 @@ def _post_action(request, reference, form_class, handler, form_key):
             return response
     incident = _get_incident(reference, with_timeline=False)
     return render(request, "incidents/detail.html", _detail_context(request, incident, **{form_key: form}), status=400)
+
+
+@require_POST
+def incident_details(request, reference):
+    def handle(incident, data):
+        services.incident_update(incident=incident, title=data["title"], summary=data["summary"], by=request.user,
+                                 expected_version=data.get(concurrency.VERSION_FIELD))
+        return "Title and summary saved; the old values are in the history."
+
+    return _post_action(request, reference, DetailsForm, handle, "details_form")
 
 
 @require_POST

@@ -16,7 +16,10 @@ Exit status: 0 completed (or started, with --no-follow; or the dry run would sta
 when --timeout ended the following (the rollout goes on in the portal).
 """
 
+import getpass
 import json
+import os
+import socket
 import sys
 import time
 from pathlib import Path
@@ -47,7 +50,9 @@ def parse_args(argv=None):
     parser.add_argument("--reason", default="")
     parser.add_argument("--dry-run", action="store_true", help="print the plan and the gate decisions only")
     parser.add_argument("--no-follow", action="store_true", help="start and exit without following")
-    parser.add_argument("--user", help="requester in local mode (a delivery manager's username)")
+    parser.add_argument("--user", default=os.environ.get("PORTAL_USER") or None,
+                        help="requester in local mode (a delivery manager's username; default $PORTAL_USER). "
+                             "Without one, the deployment records the operating-system user and host it came from")
     parser.add_argument("--poll", type=float, default=5.0, help="seconds between progress checks")
     parser.add_argument("--timeout", type=float, default=0, help="stop following after this many seconds (0: never)")
     args = parser.parse_args(argv)
@@ -93,6 +98,12 @@ class LocalBackend:
         return dict(service=self.service, environment=a.env, version=a.version, strategy=a.strategy,
                     change=self.change, release=self.release, critical=a.critical, reason=a.reason)
 
+    def _origin(self):
+        """Who asked, for the audit trail, when no portal user is named (a pipeline with database access)."""
+        if self.user is not None:
+            return ""
+        return f"deploy.py (local mode) run by {getpass.getuser()}@{socket.gethostname()}"
+
     def plan(self):
         from deployments import services
 
@@ -104,7 +115,7 @@ class LocalBackend:
         from deployments import services
 
         try:
-            deployment = services.deployment_request(**self._common(), by=self.user)
+            deployment = services.deployment_request(**self._common(), by=self.user, origin=self._origin())
         except PermissionDenied as exc:
             raise BadInput(str(exc)) from exc
         return self.get(deployment.pk)

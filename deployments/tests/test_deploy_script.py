@@ -127,3 +127,16 @@ def test_over_the_api(live_server, users, fast_canary, capsys):
     assert deploy.main(["--service", "nope", "--version", "1", *api]) == 2
     viewer = Token.objects.create(user=users["viewer"]).key
     assert run("--url", live_server.url, "--token", viewer) == 2
+
+
+@pytest.mark.django_db
+def test_local_mode_records_who_asked(fast_canary, users, monkeypatch, capsys):
+    monkeypatch.delenv("PORTAL_USER", raising=False)
+    assert run("--no-follow") == 0
+    anonymous = Deployment.objects.get()
+    start = anonymous.events.get(action="start")
+    assert anonymous.requested_by is None and start.details["origin"].startswith("deploy.py (local mode) run by ")
+    monkeypatch.setenv("PORTAL_USER", "manager")
+    assert deploy.main(["--service", "checkout", "--version", "2.0.1", "--no-follow"]) == 0
+    named = Deployment.objects.exclude(pk=anonymous.pk).get()
+    assert named.requested_by == users["manager"] and "origin" not in named.events.get(action="start").details

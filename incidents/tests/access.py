@@ -8,6 +8,7 @@ WRITE_ACCESS = {
     "incidents:new": ON_CALL,
     "incidents:timeline-append": ON_CALL,
     "incidents:timeline-edit": ON_CALL,
+    "incidents:details": ON_CALL,
     "incidents:severity": ON_CALL,
     "incidents:commander": ON_CALL,
     "incidents:transition": ON_CALL,
@@ -37,6 +38,7 @@ def kwargs(objects):
     return {
         "incidents:detail": ref,
         "incidents:timeline-append": ref,
+        "incidents:details": ref,
         "incidents:timeline-edit": {**ref, "entry_id": objects["incident_entry"].pk},
         "incidents:severity": ref,
         "incidents:commander": ref,

@@ -258,3 +258,25 @@ def test_list_service_filter_options_are_escaped_and_keep_the_choice(client_for,
     Service.objects.filter(pk=portal.pk).update(name='Portal <b>"x"</b>')
     body = client_for("viewer").get(reverse("incidents:list"), {"service": portal.slug}).content.decode()
     assert f'<option value="{portal.slug}" selected>Portal &lt;b&gt;&quot;x&quot;&lt;/b&gt;</option>' in body
+
+
+def test_title_and_summary_are_edited_on_the_page_and_a_stale_form_is_refused(client_for, users, portal):
+    incident = make(users, portal, "SEV-2")
+    client = client_for("oncall")
+    url = reverse("incidents:details", args=[incident.reference])
+    page = client.get(reverse("incidents:detail", args=[incident.reference])).content.decode()
+    assert 'data-testid="details-form"' in page and "Edit title and summary" in page
+    seen = incident.edit_version
+    r = client.post(url, {"title": "Checkout 502s in eu-west", "summary": "Payment provider timeouts", "edit_version": seen})
+    assert r.status_code == 302
+    incident.refresh_from_db()
+    assert (incident.title, incident.summary) == ("Checkout 502s in eu-west", "Payment provider timeouts")
+    assert incident.history.count() >= 2  # the old title stays in the audit trail
+    # A second on-call engineer still holding the old form is told, and nothing is overwritten.
+    r = client_for("manager").post(url, {"title": "Checkout errors (stale)", "summary": "", "edit_version": seen})
+    assert r.status_code == 409 and "Checkout errors (stale)" in r.content.decode()  # their text is kept in the form
+    incident.refresh_from_db()
+    assert incident.title == "Checkout 502s in eu-west"
+    r = client.post(url, {"title": "", "summary": "x", "edit_version": incident.edit_version})
+    assert r.status_code == 400
+    assert client_for("viewer").post(url, {"title": "x", "edit_version": incident.edit_version}).status_code == 403
