@@ -229,6 +229,13 @@ def incident_update(
     """
     at = _now(at)
     incident = _lock(incident)
+    if severity is not UNSET and severity != incident.severity and incident.state == IncidentState.CLOSED:
+        # Closing checked the post-mortem the severity required; a new severity now would
+        # slip past that check (and re-time clocks that have stopped).
+        raise ProcessError(
+            f"{incident.reference} is closed: its severity can no longer change.",
+            ["A closed incident keeps the severity it was closed with."],
+        )
     concurrency.claim(incident, expected_version, noun="incident")
     notes = []
     changed = False
@@ -386,7 +393,9 @@ def incident_resolve(*, incident: Incident, by=None, impact_ended_at: datetime |
     _guard(incident, IncidentState.RESOLVE, at)
     incident.state = IncidentState.RESOLVE
     incident.resolved_at = at
-    incident.impact_ended_at = impact_ended_at or at
+    # An end of impact already recorded (a resolved alert, a correction) is a fact: resolving
+    # later must not stretch the impact, and the error budget, to the moment of the click.
+    incident.impact_ended_at = impact_ended_at or incident.impact_ended_at or at
     _check_times(incident)
     _save(incident, by=by, reason="resolved")
     due = domain.resolution_due_at(incident.severity, incident.detected_at)
