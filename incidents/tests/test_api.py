@@ -268,6 +268,11 @@ def test_closed_timeline_is_final_and_factories_work(api_for, users, portal):
     assert r.status_code == 409
     r = api.post(f"/api/v1/incidents/{ref}/timeline/", {"kind": "gossip", "text": "x"}, format="json")
     assert r.status_code == 400 and "kind" in r.json()
+    # A closed SEV-4 raised to SEV-1 would need a post-mortem it was never asked for: refused.
+    r = api.patch(f"/api/v1/incidents/{ref}/", {"severity": "SEV-1"}, format="json")
+    assert r.status_code == 409 and "closed" in r.json()["detail"]
+    assert api.get(f"/api/v1/incidents/{ref}/").json()["severity"] == "SEV-4"
+    assert api.patch(f"/api/v1/incidents/{ref}/", {"title": "Typo fixed after closing"}, format="json").status_code == 200
     assert TimelineEntryFactory().incident.timeline.count() == 1
     assert ActionItemFactory().postmortem.action_items.count() == 1
 
