@@ -90,8 +90,11 @@ class ServiceViewSet(viewsets.ModelViewSet):
         return self.get_paginated_response(FreezeSerializer(page, many=True).data)
 
 
-class MaintenanceWindowViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Scheduled maintenance: `POST {"service", "starts_at", "ends_at", "reason"}`; `?service=slug` filters."""
+class MaintenanceWindowViewSet(
+    mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
+):
+    """Scheduled maintenance: `POST {"service", "starts_at", "ends_at", "reason"}`; `?service=slug` filters;
+    `DELETE /{id}/?reason=...` removes a window entered by mistake (the reason is required)."""
 
     serializer_class = MaintenanceWindowSerializer
     write_roles = (roles.DELIVERY_MANAGER,)
@@ -102,6 +105,13 @@ class MaintenanceWindowViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, m
         if slug:
             qs = qs.filter(service__slug=slug)
         return qs
+
+    @extend_schema(parameters=[OpenApiParameter("reason", str, required=True, description="why the window is removed (kept in its history)")])
+    def destroy(self, request, *args, **kwargs):
+        return super().destroy(request, *args, **kwargs)
+
+    def perform_destroy(self, instance):
+        services.maintenance_window_remove(window=instance, reason=self.request.query_params.get("reason", ""), by=self.request.user)
 
     def perform_create(self, serializer):
         data = serializer.validated_data

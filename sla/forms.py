@@ -65,3 +65,7 @@ class MaintenanceWindowForm(forms.ModelForm):
 
 class FreezeForm(forms.Form):
     reason = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class MaintenanceRemoveForm(forms.Form):
+    reason = forms.CharField(max_length=90, help_text="Why the window is removed (kept in its history).")

@@ -110,6 +110,22 @@ def maintenance_window_add(
     return window
 
 
+@transaction.atomic
+def maintenance_window_remove(*, window: MaintenanceWindow, reason: str, by=None) -> None:
+    """Remove a maintenance window entered by mistake: its minutes count against the budget
+    again (a freeze may start in the recompute queued here). The deletion, who made it and why
+    stay in the window's history."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": ["Say why the window is removed (it changes the error budget)."]})
+    service_id = window.service_id
+    window._change_reason = f"removed: {reason}"[:100]
+    if by is not None:
+        window._history_user = by
+    window.delete()
+    enqueue("sla.tasks.recompute_service_budget", service_id=service_id)
+
+
 # --- Freezes --------------------------------------------------------------------------------
 def _notify_team(service: Service, *, event: str, subject: str, body: str, payload: dict) -> None:
     team = service.team

@@ -9,6 +9,7 @@ urlpatterns = [
     path("services/<slug:slug>/", views.service_detail, name="service"),
     path("services/<slug:slug>/edit/", views.service_edit, name="service-edit"),
     path("services/<slug:slug>/maintenance/", views.maintenance_add, name="maintenance-add"),
+    path("services/<slug:slug>/maintenance/<int:pk>/remove/", views.maintenance_remove, name="maintenance-remove"),
     path("services/<slug:slug>/freeze/", views.freeze_impose, name="freeze-impose"),
     path("services/<slug:slug>/freeze/lift/", views.freeze_lift, name="freeze-lift"),
 ]

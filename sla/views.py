@@ -14,8 +14,8 @@ from delivery_portal.audit import history_entries
 from delivery_portal.errors import ConcurrentEditError, ProcessError
 
 from . import charts, domain, selectors, services
-from .forms import FreezeForm, MaintenanceWindowForm, ServiceForm
-from .models import Service, Team
+from .forms import FreezeForm, MaintenanceRemoveForm, MaintenanceWindowForm, ServiceForm
+from .models import MaintenanceWindow, Service, Team
 
 PAGE_SIZE = 50
 SORTS = {
@@ -200,6 +200,20 @@ def maintenance_add(request, slug):
         messages.success(request, "Maintenance window added: its minutes no longer count against the budget.")
         return redirect("sla:service", slug=service.slug)
     return render(request, "sla/service.html", _service_context(request, service, maintenance_form=form, open_form="maintenance"))
+
+
+@require_POST
+@roles.role_required(roles.DELIVERY_MANAGER)
+def maintenance_remove(request, slug, pk):
+    service = _service(slug)
+    window = get_object_or_404(MaintenanceWindow, pk=pk, service=service)
+    form = MaintenanceRemoveForm(request.POST)
+    if form.is_valid():
+        services.maintenance_window_remove(window=window, reason=form.cleaned_data["reason"], by=request.user)
+        messages.success(request, "Maintenance window removed: its minutes count against the budget again.")
+        return redirect("sla:service", slug=service.slug)
+    messages.error(request, "Say why the maintenance window is removed: " + "; ".join(form.errors.get("reason", [])))
+    return redirect("sla:service", slug=service.slug)
 
 
 def _freeze_action(request, slug, action):

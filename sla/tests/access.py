@@ -15,6 +15,7 @@ WRITE_ACCESS = {
     "sla:service-create": MANAGERS,
     "sla:service-edit": MANAGERS,
     "sla:maintenance-add": MANAGERS,
+    "sla:maintenance-remove": MANAGERS,
     "sla:freeze-impose": MANAGERS,
     "sla:freeze-lift": MANAGERS,
 }
@@ -33,6 +34,7 @@ def kwargs(objects):
         "sla:service": slug,
         "sla:service-edit": slug,
         "sla:maintenance-add": slug,
+        "sla:maintenance-remove": {**slug, "pk": objects["maintenance_window"].pk},
         "sla:freeze-impose": slug,
         "sla:freeze-lift": slug,
         "service-detail": slug,

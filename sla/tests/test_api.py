@@ -124,6 +124,21 @@ def test_maintenance_window_bad_input(api_for, portal):
     assert MaintenanceWindow.objects.count() == 0
 
 
+def test_a_manager_deletes_a_maintenance_window_with_a_reason(api_for, portal):
+    api = api_for("manager")
+    created = api.post(
+        "/api/v1/maintenance-windows/",
+        {"service": "portal", "starts_at": "2026-11-03T10:00:00+00:00", "ends_at": "2026-11-03T10:10:00+00:00", "reason": "drill"},
+        format="json",
+    ).json()
+    url = f"/api/v1/maintenance-windows/{created['id']}/"
+    assert api_for("oncall").delete(url + "?reason=x").status_code == 403
+    missing = api.delete(url)
+    assert missing.status_code == 400 and "reason" in missing.json()
+    assert api.delete(url + "?reason=entered+twice").status_code == 204
+    assert not MaintenanceWindow.objects.exists()
+
+
 def test_only_managers_add_maintenance_windows(api_for, portal):
     payload = {"service": "portal", "starts_at": "2026-11-03T10:00:00+00:00", "ends_at": "2026-11-03T12:00:00+00:00", "reason": "x"}
     assert api_for("oncall").post("/api/v1/maintenance-windows/", payload, format="json").status_code == 403

@@ -109,6 +109,26 @@ def test_manager_adds_a_maintenance_window_and_the_budget_changes(client_for, po
     assert "Maintenance window added" in client.get("/sla/services/portal/").content.decode()
 
 
+def test_manager_removes_a_window_entered_by_mistake_and_the_minutes_count_again(client_for, portal):
+    window = portal.impact_windows.get()
+    maintenance = MaintenanceWindow.objects.create(service=portal, starts_at=window.started_at, ends_at=window.started_at + timedelta(hours=1),
+                                                   reason="Wrong service")
+    with_window = selectors.service_budget(portal)
+    client = client_for("manager")
+    page = client.get("/sla/services/portal/").content.decode()
+    assert f'action="/sla/services/portal/maintenance/{maintenance.pk}/remove/"' in page
+    assert 'data-testid="maintenance-remove"' not in client_for("viewer").get("/sla/services/portal/").content.decode()
+    url = f"/sla/services/portal/maintenance/{maintenance.pk}/remove/"
+    client.post(url, {"reason": ""})  # a reason is required: nothing removed
+    assert MaintenanceWindow.objects.filter(pk=maintenance.pk).exists()
+    assert client_for("oncall").post(url, {"reason": "x"}).status_code == 403
+    response = client.post(url, {"reason": "entered on the wrong service"})
+    assert response.status_code == 302 and not MaintenanceWindow.objects.exists()
+    assert selectors.service_budget(portal).consumed_minutes > with_window.consumed_minutes
+    removed = MaintenanceWindow.history.filter(history_type="-").get()
+    assert removed.history_user.username == "manager" and "wrong service" in removed.history_change_reason
+
+
 def test_window_ending_before_it_starts_is_a_clear_form_error(client_for, portal):
     response = client_for("manager").post("/sla/services/portal/maintenance/", {
         "starts_at": "2026-11-03T12:00", "ends_at": "2026-11-03T10:00", "reason": "x"})
