@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from delivery_portal import concurrency
+from delivery_portal.widgets import PkNameChoices, QuickSelectMultiple
 
 from sla.models import Service
 
@@ -54,12 +55,22 @@ class TimelineEditForm(forms.Form):
 
 
 class DetailsForm(concurrency.VersionedForm):
-    """Title and summary, as the facts become clearer (the services stay as opened; the API
-    can change them)."""
+    """Title, summary and affected services, as the facts become clearer (an incident opened
+    from an alert that named no known service gets its services here)."""
 
     title = forms.CharField(max_length=200)
     summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False,
                               help_text="What is affected and what is known so far.")
+    services = forms.ModelMultipleChoiceField(
+        queryset=Service.objects.order_by("name"), widget=QuickSelectMultiple(attrs={"size": 8}),
+        help_text="Ctrl/Cmd-click to choose several. Their error budgets are charged for the impact.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["services"]
+        field.iterator = PkNameChoices  # read only if the form is shown
+        field.widget.choices = field.choices
 
 
 class SeverityForm(concurrency.VersionedForm):

@@ -135,7 +135,8 @@ def _detail_context(request, incident, **forms):
         "can_write": _can_write(request.user),
         "entry_form": forms.get("entry_form") or TimelineEntryForm(),
         "details_form": forms.get("details_form")
-        or DetailsForm(initial={"title": incident.title, "summary": incident.summary, **concurrency.initial_version(incident)}),
+        or DetailsForm(initial={"title": incident.title, "summary": incident.summary,
+                                "services": [s.pk for s in incident.services.all()], **concurrency.initial_version(incident)}),
         "severity_form": forms.get("severity_form") or SeverityForm(initial={"severity": incident.severity, **concurrency.initial_version(incident)}),
         "commander_form": forms.get("commander_form") or CommanderForm(initial={"commander": incident.commander_id or request.user.pk}),
         "transition_form": forms.get("transition_form") or TransitionForm(initial={"commander": request.user.pk}),
@@ -269,9 +270,9 @@ def _post_action(request, reference, form_class, handler, form_key):
 @require_POST
 def incident_details(request, reference):
     def handle(incident, data):
-        services.incident_update(incident=incident, title=data["title"], summary=data["summary"], by=request.user,
-                                 expected_version=data.get(concurrency.VERSION_FIELD))
-        return "Title and summary saved; the old values are in the history."
+        services.incident_update(incident=incident, title=data["title"], summary=data["summary"], services=list(data["services"]),
+                                 by=request.user, expected_version=data.get(concurrency.VERSION_FIELD))
+        return "Details saved; the old values are in the history."
 
     return _post_action(request, reference, DetailsForm, handle, "details_form")
 

@@ -147,3 +147,17 @@ def test_resolving_later_keeps_the_end_of_impact_the_alert_recorded(api_for, use
     incident.refresh_from_db()
     assert incident.impact_ended_at.isoformat() == "2026-03-02T10:41:00.500000+00:00"  # not the click: the budget is not overcharged
     assert ImpactWindow.objects.get(source_ref=incident.reference).ended_at == incident.impact_ended_at
+
+
+def test_an_alert_naming_no_known_service_asks_for_the_services_on_the_page(api_for, client_for, portal):
+    payload = copy.deepcopy(FIRING)
+    payload["alerts"][0]["labels"]["service"] = "ghost"
+    assert post(api_for("oncall"), payload).status_code == 200
+    incident = Incident.objects.get()
+    client = client_for("oncall")
+    page = client.get(f"/incidents/{incident.reference}/").content.decode()
+    assert 'data-testid="no-services"' in page and "Unknown service label: ghost" in page
+    r = client.post(f"/incidents/{incident.reference}/details/",
+                    {"title": incident.title, "summary": incident.summary, "services": [portal.pk], "edit_version": incident.edit_version})
+    assert r.status_code == 302
+    assert ImpactWindow.objects.get(source_ref=incident.reference).service == portal  # the budget is charged from now on

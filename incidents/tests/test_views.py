@@ -265,18 +265,21 @@ def test_title_and_summary_are_edited_on_the_page_and_a_stale_form_is_refused(cl
     client = client_for("oncall")
     url = reverse("incidents:details", args=[incident.reference])
     page = client.get(reverse("incidents:detail", args=[incident.reference])).content.decode()
-    assert 'data-testid="details-form"' in page and "Edit title and summary" in page
+    assert 'data-testid="details-form"' in page and "Edit title, summary and services" in page
+    assert f'<option value="{portal.pk}" selected>' in page
     seen = incident.edit_version
-    r = client.post(url, {"title": "Checkout 502s in eu-west", "summary": "Payment provider timeouts", "edit_version": seen})
+    r = client.post(url, {"title": "Checkout 502s in eu-west", "summary": "Payment provider timeouts", "services": [portal.pk], "edit_version": seen})
     assert r.status_code == 302
     incident.refresh_from_db()
     assert (incident.title, incident.summary) == ("Checkout 502s in eu-west", "Payment provider timeouts")
     assert incident.history.count() >= 2  # the old title stays in the audit trail
     # A second on-call engineer still holding the old form is told, and nothing is overwritten.
-    r = client_for("manager").post(url, {"title": "Checkout errors (stale)", "summary": "", "edit_version": seen})
+    r = client_for("manager").post(url, {"title": "Checkout errors (stale)", "summary": "", "services": [portal.pk], "edit_version": seen})
     assert r.status_code == 409 and "Checkout errors (stale)" in r.content.decode()  # their text is kept in the form
     incident.refresh_from_db()
     assert incident.title == "Checkout 502s in eu-west"
-    r = client.post(url, {"title": "", "summary": "x", "edit_version": incident.edit_version})
+    r = client.post(url, {"title": "", "summary": "x", "services": [portal.pk], "edit_version": incident.edit_version})
     assert r.status_code == 400
+    r = client.post(url, {"title": "x", "summary": "x", "services": [], "edit_version": incident.edit_version})
+    assert r.status_code == 400 and Incident.objects.get(pk=incident.pk).services.exists()
     assert client_for("viewer").post(url, {"title": "x", "edit_version": incident.edit_version}).status_code == 403
