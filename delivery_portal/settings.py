@@ -20,8 +20,9 @@ env = environ.Env()
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str(
     "SECRET_KEY",
-    # Only good for local runs and tests; production must set SECRET_KEY.
-    default="insecure-dev-key-only-for-local-runs-and-tests-0123456789abcdefghijklmnop",
+    # Only good for local runs and tests; production must set SECRET_KEY. The "django-insecure-"
+    # prefix makes `manage.py check --deploy` fail (security.W009) when it was forgotten.
+    default="django-insecure-dev-key-only-for-local-runs-and-tests-0123456789abcdefghijklmnop",
 )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])

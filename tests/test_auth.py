@@ -21,6 +21,16 @@ def test_login_page_is_public_and_login_works(db, users):
     assert b"manager" in page.content and b"delivery_manager" in page.content
 
 
+def test_logins_and_api_denials_are_logged(db, users, api_for, caplog):
+    caplog.set_level(logging.INFO, logger="portal.security")
+    Client().post(reverse("login"), {"username": "manager", "password": "pw"}, REMOTE_ADDR="10.1.1.2")
+    assert any("login manager" in r.getMessage() for r in caplog.records)
+    caplog.clear()
+    assert api_for("viewer").post("/api/v1/services/", {"slug": "x", "name": "x"}, format="json").status_code == 403
+    denied = [r for r in caplog.records if r.name == "portal.security" and r.levelno >= logging.WARNING]
+    assert denied and "viewer" in denied[0].getMessage()
+
+
 def test_logout_ends_the_session(client_for):
     client = client_for("manager")
     assert client.get("/").status_code == 200

@@ -29,6 +29,17 @@ def test_check_deploy_reports_nothing_with_production_settings():
     assert "System check identified no issues" in result.stdout
 
 
+def test_check_deploy_fails_when_the_secret_key_was_forgotten():
+    env = {**os.environ, **PRODUCTION_ENV}
+    for name in ("SECRET_KEY", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"):
+        env.pop(name, None)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode != 0 and "security.W009" in result.stdout + result.stderr
+
+
 def test_hsts_is_sent_over_https(client_for):
     response = client_for("manager").get("/", secure=True)
     assert response["Strict-Transport-Security"].startswith("max-age=31536000")

@@ -88,6 +88,17 @@ def test_own_change_shows_no_decision_buttons(client_for, submitted_change):
     assert 'value="approve"' not in html
 
 
+def test_posting_a_decision_on_ones_own_change_is_refused(client_for, users, service):
+    from changes.models import Approval
+
+    change = services.change_submit(change=ChangeRequestFactory(requester=users["cab1"], services=[service]), user=users["cab1"])
+    r = client_for("cab1").post(f"/changes/{change.reference}/decide/", {"decision": "approve"}, follow=True)
+    assert "own change" in r.content.decode().lower()
+    assert not Approval.objects.filter(change=change).exists()
+    change.refresh_from_db()
+    assert change.state == "submitted"
+
+
 def test_change_list_query_count(client_for, users, service, django_assert_max_num_queries):
     for _ in range(10):
         ChangeRequestFactory(requester=users["oncall"], services=[service])
