@@ -214,6 +214,25 @@ def change_queryset():
     )
 
 
+# The change list's ?review= filter: the emergency-review backlog linked from the CAB agenda.
+REVIEW_FILTERS = ("pending", "overdue")
+
+
+def change_list(*, state: str | None = None, review: str | None = None, at=None):
+    """The change list (page and CSV): newest first, of one state if given.
+
+    review="pending" or "overdue" lists that part of the emergency-review backlog instead,
+    oldest first (the state is not applied then, as the page always did)."""
+    if review == "pending":
+        return emergency_reviews_pending()
+    if review == "overdue":
+        return overdue_emergency_reviews(at=at).select_related("requester").prefetch_related(None)
+    changes = ChangeRequest.objects.select_related("requester").order_by("-created_at")
+    if state:
+        changes = changes.filter(state=state)
+    return changes
+
+
 def change_detail(reference: str) -> ChangeRequest:
     return change_queryset().get(reference=reference)
 

@@ -5,6 +5,7 @@ from . import views
 app_name = "changes"
 urlpatterns = [
     path("", views.change_list, name="list"),
+    path("export.csv", views.change_list_csv, name="list-csv"),
     path("new/", views.change_new, name="new"),
     path("validate/", views.change_validate, name="validate"),
     path("cab/", views.cab_agenda, name="agenda"),

@@ -17,6 +17,7 @@ from django_htmx.http import trigger_client_event
 from delivery_portal import concurrency, roles
 from delivery_portal.audit import history_entries
 from delivery_portal.errors import ConcurrentEditError, ProcessError
+from delivery_portal.exports import csv_response, dated_filename
 
 from . import calendar_layout, domain, ical, selectors, services
 from .forms import ChangeRequestForm, CommentForm, DecisionForm, ReviewForm
@@ -33,22 +34,22 @@ def _next_url(request, fallback):
 
 
 # --- Lists ---------------------------------------------------------------------------
+def _filtered_changes(params):
+    """The change list for the query string's filters: (changes, state, review, the filters
+    for links). Shared by the page and its CSV export."""
+    state = params.get("state")
+    state = state if state in ChangeState.values else ""
+    review = params.get("review")
+    review = review if review in selectors.REVIEW_FILTERS else ""
+    changes = selectors.change_list(state=state, review=review)
+    query = {key: value for key, value in (("state", state), ("review", review)) if value}
+    return changes, state, review, query
+
+
 @require_safe
 def change_list(request):
-    changes = ChangeRequest.objects.select_related("requester").order_by("-created_at")
-    state = request.GET.get("state")
-    if state in ChangeState.values:
-        changes = changes.filter(state=state)
-    # The emergency-review backlog, linked from the CAB agenda: ?review=pending or overdue.
-    review = request.GET.get("review")
-    if review == "pending":
-        changes = selectors.emergency_reviews_pending()
-    elif review == "overdue":
-        changes = selectors.overdue_emergency_reviews().select_related("requester").prefetch_related(None)
-    else:
-        review = ""
+    changes, state, review, query = _filtered_changes(request.GET)
     page = Paginator(changes, 50).get_page(request.GET.get("page"))
-    query = {key: value for key, value in (("state", state if state in ChangeState.values else ""), ("review", review)) if value}
     overdue = selectors.overdue_emergency_reviews().select_related(None).prefetch_related(None).only("reference", "title")
     return render(
         request,
@@ -66,6 +67,33 @@ def change_list(request):
             "can_request": roles.can_request_change(request.user),
         },
     )
+
+
+CHANGE_CSV_COLUMNS = [
+    ("reference", "reference"),
+    ("title", "title"),
+    ("change_type", "change_type"),
+    ("state", "state"),
+    ("requester", "requester.username"),
+    ("services", lambda change: ", ".join(s.slug for s in change.services.all())),
+    ("window_start", "window_start"),
+    ("window_end", "window_end"),
+    ("impact_downtime_minutes", "impact_downtime_minutes"),
+    ("submitted_at", "submitted_at"),
+    ("decided_at", "decided_at"),
+    ("implementation_started_at", "implementation_started_at"),
+    ("implementation_ended_at", "implementation_ended_at"),
+    ("reviewed_at", "reviewed_at"),
+    ("created_at", "created_at"),
+]
+
+
+@require_safe
+def change_list_csv(request):
+    """The list as CSV with the page's filters (state, review): every matching change."""
+    changes, _state, _review, _query = _filtered_changes(request.GET)
+    changes = changes.prefetch_related(None).prefetch_related("services")
+    return csv_response(changes, CHANGE_CSV_COLUMNS, filename=dated_filename("changes"))
 
 
 # Backlog lists show this many entries and link to the full, paginated list.

@@ -5,7 +5,8 @@
 
 Rows may be model instances, dicts or any objects; a column is (header, accessor) where
 the accessor is a dotted attribute/key path or a callable taking the row. Querysets are
-iterated in chunks (`.iterator()`), so a large export never sits in memory. Text cells
+iterated in chunks of CHUNK_SIZE rows (`.iterator(chunk_size=...)`; a prefetch_related lookup
+costs one query per chunk, never one per row), so a large export never sits in memory. Text cells
 that a spreadsheet would read as a formula (starting with = + - @, tab or carriage return)
 are prefixed with a single quote (CSV/formula injection); numbers are written as numbers.
 """
@@ -20,6 +21,8 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# Rows read per database round trip when streaming a queryset (and per prefetch query).
+CHUNK_SIZE = 2000
 
 
 def escape_cell(value) -> object:
@@ -65,9 +68,15 @@ def csv_rows(rows: Iterable, columns: list[tuple[str, str | Callable]]):
     writer = csv.writer(_Echo())
     yield writer.writerow([escape_cell(header) for header, _ in columns])
     if isinstance(rows, QuerySet):
-        rows = rows.iterator(chunk_size=2000) if not rows._prefetch_related_lookups else rows
+        # Since Django 4.1 an iterator with a chunk size prefetches for each chunk.
+        rows = rows.iterator(chunk_size=CHUNK_SIZE)
     for row in rows:
         yield writer.writerow([escape_cell(_resolve(row, accessor)) for _, accessor in columns])
+
+
+def dated_filename(name: str, *, on: date | None = None) -> str:
+    """`<name>-<YYYY-MM-DD>.csv`, today in the portal's time zone by default."""
+    return f"{name}-{(on or timezone.localdate()).isoformat()}.csv"
 
 
 def csv_response(rows: Iterable, columns: list[tuple[str, str | Callable]], *, filename: str) -> StreamingHttpResponse:

@@ -5,6 +5,7 @@ from . import views
 app_name = "deployments"
 urlpatterns = [
     path("", views.deployment_list, name="list"),
+    path("export.csv", views.deployment_list_csv, name="list-csv"),
     path("guide/", views.strategy_guide, name="guide"),
     path("new/", views.deployment_start, name="start"),
     path("<int:pk>/", views.deployment_detail, name="detail"),

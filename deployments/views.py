@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.utils import timezone
@@ -7,6 +9,7 @@ from django.views.decorators.http import require_POST, require_safe
 from delivery_portal import roles
 from delivery_portal.audit import history_entries
 from delivery_portal.errors import ProcessError
+from delivery_portal.exports import csv_response, dated_filename
 from delivery_portal.strategy_guide import QUESTIONS, STRATEGIES, recommend
 
 from . import domain, selectors, services
@@ -17,16 +20,51 @@ from .models import DeploymentState
 POLL_SECONDS = 3
 
 
+def _filtered_deployments(params):
+    """The list's deployments for the query string's filter (state), the state and the
+    filters for links. Shared by the page and its CSV export."""
+    state = params.get("state") or None
+    deployments = selectors.deployment_list(state=state).prefetch_related(None)
+    return deployments, state, {"state": state} if state else {}
+
+
 @require_safe
 def deployment_list(request):
-    state = request.GET.get("state") or None
-    deployments = selectors.deployment_list(state=state).prefetch_related(None)
+    deployments, state, query = _filtered_deployments(request.GET)
     page = Paginator(deployments, 50).get_page(request.GET.get("page"))
     return render(request, "deployments/list.html", {
         "page_obj": page, "state": state, "states": DeploymentState.choices,
-        "querystring_base": f"state={state}" if state else "",
+        "querystring_base": urlencode(query),
         "can_start": roles.has_role(request.user, roles.DELIVERY_MANAGER),
     })
+
+
+DEPLOYMENT_CSV_COLUMNS = [
+    ("id", "pk"),
+    ("service", "service.slug"),
+    ("environment", "environment"),
+    ("version", "version"),
+    ("strategy", "strategy"),
+    ("state", "state"),
+    ("traffic_percent", "traffic_percent"),
+    ("critical", "critical"),
+    ("recorded", "recorded"),
+    ("against_a_gate", "flagged"),
+    ("gate_violations", lambda d: "; ".join(str(v) for v in d.gate_violations or ())),
+    ("change", "change.reference"),
+    ("release", "release.version"),
+    ("requested_by", "requested_by.username"),
+    ("created_at", "created_at"),
+    ("started_at", "started_at"),
+    ("finished_at", "finished_at"),
+]
+
+
+@require_safe
+def deployment_list_csv(request):
+    """The list as CSV with the page's filter: every matching deployment, in the page's order."""
+    deployments, _state, _query = _filtered_deployments(request.GET)
+    return csv_response(deployments, DEPLOYMENT_CSV_COLUMNS, filename=dated_filename("deployments"))
 
 
 @require_safe

@@ -5,8 +5,10 @@ from . import views
 app_name = "incidents"
 urlpatterns = [
     path("", views.incident_list, name="list"),
+    path("export.csv", views.incident_list_csv, name="list-csv"),
     path("new/", views.incident_new, name="new"),
     path("action-items/", views.action_item_list, name="action-items"),
+    path("action-items/export.csv", views.action_item_list_csv, name="action-items-csv"),
     path("action-items/<int:item_id>/status/", views.action_item_status, name="action-item-status"),
     path("<str:reference>/", views.incident_detail, name="detail"),
     path("<str:reference>/timeline/", views.timeline_append, name="timeline-append"),

@@ -5,6 +5,7 @@ from . import views
 app_name = "releases"
 urlpatterns = [
     path("", views.release_list, name="list"),
+    path("export.csv", views.release_list_csv, name="list-csv"),
     path("calendar/", views.release_calendar, name="calendar"),
     path("new/", views.release_create, name="create"),
     path("<str:version>/", views.release_detail, name="detail"),

@@ -12,6 +12,7 @@ from django_htmx.http import trigger_client_event
 from delivery_portal import concurrency, roles
 from delivery_portal.audit import history_entries
 from delivery_portal.errors import ConcurrentEditError, ProcessError
+from delivery_portal.exports import csv_response, dated_filename
 
 from . import domain, selectors, services
 from .forms import SCOPE_FORMS, ReleaseEditForm, ReleaseForm, RolloutForm, evidence_form_class
@@ -39,6 +40,24 @@ def _apply_errors(form, exc: ValidationError):
 def release_list(request):
     releases = list(selectors.release_list()[:200])
     return render(request, "releases/list.html", {"releases": releases, "can_plan": _can_plan(request.user)})
+
+
+RELEASE_CSV_COLUMNS = [
+    ("version", "version"),
+    ("product", "product"),
+    ("release_type", "release_type"),
+    ("target_date", "target_date"),
+    ("services", lambda release: ", ".join(s.slug for s in release.services.all())),
+    ("created_by", "created_by.username"),
+    ("created_at", "created_at"),
+]
+
+
+@require_safe
+def release_list_csv(request):
+    """Every release as CSV, in the page's order (the page shows the newest 200; it has no filters)."""
+    releases = selectors.release_list().select_related("created_by")
+    return csv_response(releases, RELEASE_CSV_COLUMNS, filename=dated_filename("releases"))
 
 
 @require_safe

@@ -5,6 +5,7 @@ from . import views
 app_name = "sla"
 urlpatterns = [
     path("", views.overview, name="overview"),
+    path("export.csv", views.overview_csv, name="overview-csv"),
     path("add/", views.service_create, name="service-create"),
     path("services/<slug:slug>/", views.service_detail, name="service"),
     path("services/<slug:slug>/edit/", views.service_edit, name="service-edit"),

@@ -4,7 +4,6 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
@@ -12,20 +11,13 @@ from django.views.decorators.http import require_POST, require_safe
 from delivery_portal import concurrency, roles
 from delivery_portal.audit import history_entries
 from delivery_portal.errors import ConcurrentEditError, ProcessError
+from delivery_portal.exports import csv_response, dated_filename
 
 from . import charts, domain, selectors, services
 from .forms import FreezeForm, MaintenanceRemoveForm, MaintenanceWindowForm, ServiceForm
 from .models import MaintenanceWindow, Service, Team
 
 PAGE_SIZE = 50
-SORTS = {
-    "name": lambda row: row["service"].name.lower(),
-    "status": lambda row: -domain.STATUSES.index(row["budget"].status),  # worst first
-    "remaining": lambda row: row["budget"].remaining_percent,
-    "burn": lambda row: row["budget"].burn_rate,
-    "target": lambda row: row["service"].sla_target,
-    "team": lambda row: (row["service"].team.name.lower() if row["service"].team else "~"),
-}
 SORT_COLUMNS = [("name", "Service"), ("team", "Team"), ("target", "Target"), ("status", "Status"),
                 ("remaining", "Remaining"), ("burn", "Burn rate")]
 
@@ -36,35 +28,29 @@ def _period(request) -> str:
 
 
 # --- Overview -------------------------------------------------------------------------------
+def _overview_filters(request) -> dict:
+    """The overview's period, sort and filters from the query string (unknown values dropped).
+
+    Page and CSV export both read them here and pass them to selectors.services_overview."""
+    params = request.GET
+    sort = params.get("sort", "status")
+    return {
+        "period": _period(request),
+        "sort": sort if sort.lstrip("-") in selectors.OVERVIEW_SORTS else "status",
+        "status": params.get("status", ""),
+        "team": params.get("team", ""),
+        "frozen": params.get("frozen", ""),
+        "q": params.get("q", "").strip(),
+    }
+
+
 def _overview_context(request, *, service_form=None):
     params = request.GET
-    period = _period(request)
-    sort = params.get("sort", "status") if params.get("sort", "status").lstrip("-") in SORTS else "status"
-    status = params.get("status", "")
-    team = params.get("team", "")
-    frozen = params.get("frozen", "")
-    q = params.get("q", "").strip()
-
-    qs = Service.objects.select_related("team")
-    if team:
-        qs = qs.filter(team__slug=team)
-    if frozen == "yes":
-        qs = qs.filter(freeze_active=True)
-    elif frozen == "no":
-        qs = qs.filter(freeze_active=False)
-    if q:
-        qs = qs.filter(Q(name__icontains=q) | Q(slug__icontains=q))
-    services_list = list(qs)
+    f = _overview_filters(request)
+    period, sort, status, team, frozen, q = f["period"], f["sort"], f["status"], f["team"], f["frozen"], f["q"]
     at = timezone.now()
-    budgets = selectors.services_budgets(services_list, period=period, at=at)
-    rows = [{"service": s, "budget": budgets[s.pk]} for s in services_list]
-    if status in domain.STATUSES:
-        rows = [r for r in rows if r["budget"].status == status]
+    rows = selectors.services_overview(**f, at=at)
     descending = sort.startswith("-")
-    key = SORTS[sort.lstrip("-")]
-    # Default order within a key: by name, so the table does not shuffle between polls.
-    rows.sort(key=lambda r: r["service"].name.lower())
-    rows.sort(key=key, reverse=descending)
     page = Paginator(rows, PAGE_SIZE).get_page(params.get("page"))
 
     base = {k: v for k, v in {"period": period if period != "month" else "", "status": status, "team": team, "frozen": frozen, "q": q}.items() if v}
@@ -101,6 +87,32 @@ def overview(request):
     if request.htmx:
         return render(request, "sla/overview.html#table", context)
     return render(request, "sla/overview.html", context)
+
+
+OVERVIEW_CSV_COLUMNS = [
+    ("service", "service.slug"),
+    ("name", "service.name"),
+    ("team", "service.team.slug"),
+    ("tier", "service.tier"),
+    ("sla_target", "budget.sla_target"),
+    ("period", "budget.period"),
+    ("period_start", "budget.period_start"),
+    ("period_end", "budget.period_end"),
+    ("budget_minutes", "budget.budget_minutes"),
+    ("consumed_minutes", "budget.consumed_minutes"),
+    ("remaining_minutes", "budget.remaining_minutes"),
+    ("remaining_percent", "budget.remaining_percent"),
+    ("burn_rate", "budget.burn_rate"),
+    ("status", "budget.status"),
+    ("freeze", "budget.freeze"),
+]
+
+
+@require_safe
+def overview_csv(request):
+    """The overview as CSV with its filters and sort: every matching service with its budget."""
+    rows = selectors.services_overview(**_overview_filters(request), at=timezone.now())
+    return csv_response(rows, OVERVIEW_CSV_COLUMNS, filename=dated_filename("sla"))
 
 
 @require_POST

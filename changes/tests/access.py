@@ -31,6 +31,7 @@ def make_objects(objects):
 def kwargs(objects):
     ref = {"reference": objects["change"].reference}
     return {
+        "changes:list-csv": None,  # read-only CSV export of the list
         "changes:detail": ref,
         "changes:edit": ref,
         "changes:decide": ref,

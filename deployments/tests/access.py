@@ -26,4 +26,8 @@ def kwargs(objects):
     names = ["detail", "pause", "resume", "promote", "rollback", "confirm-shift"]
     api = ["deployment-detail", "deployment-metrics", "deployment-promote", "deployment-rollback",
            "deployment-pause", "deployment-resume", "deployment-confirm-shift"]
-    return {**{f"deployments:{name}": pk for name in names}, **{name: pk for name in api}}
+    return {
+        "deployments:list-csv": None,  # read-only CSV export of the list
+        **{f"deployments:{name}": pk for name in names},
+        **{name: pk for name in api},
+    }

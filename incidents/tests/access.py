@@ -36,6 +36,9 @@ def make_objects(objects):
 def kwargs(objects):
     ref = {"reference": objects["incident"].reference}
     return {
+        # Read-only CSV exports of the lists (no arguments; every role may read them).
+        "incidents:list-csv": None,
+        "incidents:action-items-csv": None,
         "incidents:detail": ref,
         "incidents:timeline-append": ref,
         "incidents:details": ref,

@@ -9,7 +9,8 @@ import pytest
 from django.utils import timezone
 
 from changes.tests.factories import ChangeRequestFactory
-from delivery_portal.exports import csv_response, escape_cell
+from delivery_portal import exports
+from delivery_portal.exports import csv_response, dated_filename, escape_cell
 from deployments.tests.factories import DeploymentFactory
 from incidents.tests.factories import IncidentFactory
 from releases.tests.factories import ReleaseFactory
@@ -22,7 +23,7 @@ def read(response):
 
 
 @pytest.mark.parametrize(("value", "expected"), [
-    ("=SUM(A1)", "'=SUM(A1)"), ("+1", "'+1"), ("-cmd", "'-cmd"), ("@foo", "'@foo"), ("\tx", "'\tx"),
+    ("=SUM(A1)", "'=SUM(A1)"), ("+1", "'+1"), ("-cmd", "'-cmd"), ("@foo", "'@foo"), ("\tx", "'\tx"), ("\rx", "'\rx"),
     ("plain", "plain"), ("a=b", "a=b"), (-5, -5), (Decimal("-1.5"), Decimal("-1.5")), (None, ""), (True, "yes"),
     (date(2026, 1, 2), "2026-01-02"), (datetime(2026, 1, 2, 3, 4, tzinfo=UTC), "2026-01-02T03:04:00+00:00"),
 ])
@@ -47,6 +48,28 @@ def test_csv_response_from_a_queryset():
                             filename="services.csv")
     rows = read(response)
     assert rows[1][:2] == ["a-svc", "A"] and rows[2][1] == "'-B" and rows[1][3] == "Standard"
+
+
+@pytest.mark.django_db
+def test_csv_response_prefetches_per_chunk_not_per_row(monkeypatch, django_assert_num_queries):
+    """A prefetch_related lookup is read once per chunk of rows, and the rows are streamed."""
+    monkeypatch.setattr(exports, "CHUNK_SIZE", 2)
+    service = ServiceFactory(slug="svc")
+    for _ in range(5):
+        IncidentFactory(services=[service])
+    from incidents.models import Incident
+
+    response = csv_response(Incident.objects.prefetch_related("services").order_by("pk"),
+                            [("ref", "reference"), ("services", lambda i: ",".join(s.slug for s in i.services.all()))],
+                            filename="incidents.csv")
+    with django_assert_num_queries(1 + 3):  # the incidents, then the services of each chunk of 2
+        rows = read(response)
+    assert len(rows) == 6 and {r[1] for r in rows[1:]} == {"svc"}
+
+
+def test_dated_filename():
+    assert dated_filename("incidents", on=date(2026, 3, 4)) == "incidents-2026-03-04.csv"
+    assert dated_filename("changes").startswith("changes-20")
 
 
 @pytest.fixture

@@ -29,6 +29,7 @@ def kwargs(objects):
     version = objects["release"].version
     feature = objects["release_feature"]
     return {
+        "releases:list-csv": None,  # read-only CSV export of the list
         "releases:detail": {"version": version},
         "releases:edit": {"version": version},
         "releases:scope_add": {"version": version, "kind": "feature"},

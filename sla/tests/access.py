@@ -31,6 +31,7 @@ def kwargs(objects):
     service = objects["service"]
     slug = {"slug": service.slug}
     return {
+        "sla:overview-csv": None,  # read-only CSV export of the overview
         "sla:service": slug,
         "sla:service-edit": slug,
         "sla:maintenance-add": slug,
