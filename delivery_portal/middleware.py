@@ -73,3 +73,22 @@ class SessionActivityMiddleware:
             if not isinstance(last, int) or now - last >= settings.SESSION_REFRESH_SECONDS:
                 request.session[self.KEY] = now  # marks the session modified: saved with a new expiry
         return self.get_response(request)
+
+
+class RejectNulInQueryMiddleware:
+    """400 for a query string holding a NUL character.
+
+    Forms and serializers refuse NUL in what they validate, but list filters read GET
+    parameters straight into queries, and PostgreSQL cannot take a NUL in a string: without
+    this a hostile `?q=%00` would be a 500 (or a cut-off CSV download).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if any("\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()):
+            from django.http import HttpResponseBadRequest
+
+            return HttpResponseBadRequest("The address holds a NUL character, which no filter accepts.", content_type="text/plain")
+        return self.get_response(request)

@@ -25,3 +25,9 @@ def test_the_500_page_stands_alone():
 
     html = render_to_string("500.html")
     assert "Something went wrong" in html and "<script" not in html and "style=" not in html
+
+
+@pytest.mark.parametrize("path", ["/sla/?q=%00", "/incidents/?service=a%00b", "/sla/export.csv?q=%00", "/api/v1/incidents/?state=%00"])
+def test_a_nul_in_the_query_string_is_a_400_not_a_500(client_for, path):
+    response = client_for("viewer").get(path)
+    assert response.status_code == 400 and b"NUL" in response.content
