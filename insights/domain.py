@@ -293,8 +293,12 @@ MATURITY_LEVELS: tuple[MaturityLevel, ...] = (
            "Set up a CI pipeline that builds every commit and reports deployments to the portal."),
         _c("automated_unit_tests", "Automated unit tests", "Do automated unit tests run on every commit?",
            "Add automated unit tests and make the CI pipeline fail when they fail."),
-        _c("ci_manual_deploys", "Manual deploys", "Are deploys still started by hand, from the CI build's artefact?",
-           "Deploy only artefacts built by CI, never from a workstation."),
+        # The key keeps its old name (stored answers use it). The "manual deploys" of
+        # level 2 means deploys are not yet automated, not that they must stay manual: a team
+        # that deploys automatically meets it too, or it could never reach a higher level.
+        _c("ci_manual_deploys", "Repeatable deploys (by hand or automated)",
+           "Are deploys started from the CI build's artefact with a repeatable procedure (by hand or automatically)?",
+           "Deploy only artefacts built by CI, with a written, repeatable procedure, never from a workstation."),
         _c("basic_monitoring", "Basic monitoring", "Are uptime and error rates monitored with alerts?",
            "Alert on availability and error rate, routed to the on-call engineer."),
     )),

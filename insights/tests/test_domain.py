@@ -127,7 +127,9 @@ def test_five_levels_of_four_characteristics_as_the_issue_lists():
     assert names == ["Manual Delivery", "Automated Build/Test", "Continuous Delivery", "Continuous Deployment",
                      "DevOps Excellence"]
     labels = {lvl.number: [c.label for c in lvl.characteristics] for lvl in domain.MATURITY_LEVELS}
-    assert labels[2] == ["CI pipeline", "Automated unit tests", "Manual deploys", "Basic monitoring"]
+    # The issue's level-2 "Manual deploys", worded so that a team deploying automatically meets it
+    # too (a level's characteristics must also hold for the levels above it).
+    assert labels[2] == ["CI pipeline", "Automated unit tests", "Repeatable deploys (by hand or automated)", "Basic monitoring"]
     assert labels[4] == ["Automated deploys", "Feature flags", "Canary releases", "Self-healing systems"]
     assert labels[5] == ["Zero-downtime deploys", "Automated rollbacks", "Chaos engineering", "Full observability"]
 
@@ -139,6 +141,30 @@ def test_level_is_the_highest_with_it_and_everything_below_met():
     assert [c.key for c in result.missing] == ["full_ci_cd", "automated_testing", "push_button_deploys",
                                                "comprehensive_monitoring"]
     assert len(result.recommendations) == 4
+
+
+def test_no_characteristic_of_levels_1_to_4_requires_staying_manual():
+    """A team's level is the highest whose characteristics and all below are met, so nothing
+    below the top may ask whether something is *still* manual: a team that has automated it
+    must be able to answer yes."""
+    for level in domain.MATURITY_LEVELS[:4]:
+        for c in level.characteristics:
+            text = f"{c.label} {c.question}".lower()
+            assert "still" not in text, c.key
+            if "by hand" in text:
+                assert "even by hand" in text or "by hand or automat" in text, c.key
+    deploys = domain.CHARACTERISTICS["ci_manual_deploys"]
+    assert "automatically" in deploys.question and "artefact" in deploys.question
+
+
+def test_a_fully_automated_team_meeting_every_characteristic_is_level_5():
+    automated = {key: True for key in domain.CHARACTERISTICS}  # ci_manual_deploys answered yes: the new wording
+    result = domain.assess_maturity(automated)
+    assert (result.level, result.level_name, result.missing) == (5, "DevOps Excellence", ())
+    lacking_one_level_3_item = {**automated, "automated_testing": False}
+    result = domain.assess_maturity(lacking_one_level_3_item)
+    assert (result.level, result.target) == (2, 3)
+    assert [c.key for c in result.missing] == ["automated_testing"]
 
 
 def test_partly_met_target_lists_only_what_is_missing():
