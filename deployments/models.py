@@ -73,6 +73,11 @@ class Deployment(models.Model):
     def is_active(self):
         return self.state in ACTIVE_STATES
 
+    def clean(self):
+        from .domain import canonical_environment
+
+        self.environment = canonical_environment(self.environment)  # services write it so; the admin too
+
 
 class DeploymentCommit(models.Model):
     """A commit shipped by a deployment; lead time for changes is measured from `authored_at`."""
@@ -126,6 +131,9 @@ class EnvironmentConfig(models.Model):
     def clean(self):
         from django.core.exceptions import ValidationError
 
+        from .domain import canonical_environment
+
+        self.environment = canonical_environment(self.environment)  # as deployments name it
         errors = {}
         router, metrics = self.router_settings or {}, self.metrics_settings or {}
         if self.router_kind == RouterKind.WEBHOOK and not router.get("url"):
@@ -167,8 +175,9 @@ class StagePlanOverride(models.Model):
     def clean(self):
         from django.core.exceptions import ValidationError
 
-        from .domain import validate_stage_list
+        from .domain import canonical_environment, validate_stage_list
 
+        self.environment = canonical_environment(self.environment)  # as deployments name it
         problems = validate_stage_list(self.stages)
         if problems:
             raise ValidationError({"stages": problems})

@@ -2,6 +2,7 @@
 
 from django.db.models import Case, IntegerField, Prefetch, Value, When
 
+from .domain import canonical_environment
 from .models import ACTIVE_STATES, Deployment, DeploymentEvent, GateEvaluation, RolloutStage, TrafficShift
 
 
@@ -24,7 +25,7 @@ def deployment_list(*, service=None, environment=None, state=None):
     if service:
         qs = qs.filter(service__slug=service)
     if environment:
-        qs = qs.filter(environment=environment)
+        qs = qs.filter(environment=canonical_environment(environment))
     if state:
         qs = qs.filter(state=state)
     return qs.prefetch_related("commits", Prefetch("stages", queryset=RolloutStage.objects.order_by("index"))).order_by(

@@ -24,6 +24,7 @@ from changes import selectors as changes_selectors
 from changes.models import ChangeRequest, ChangeState
 from delivery_portal import roles
 from delivery_portal.strategy_guide import STRATEGIES, recommend_for_release
+from deployments.domain import PRODUCTION, canonical_environment
 from deployments.models import Deployment, DeploymentCommit, DeploymentState
 from incidents import selectors as incidents_selectors
 from incidents.models import Incident, IncidentState, TimelineEntry, TimelineKind
@@ -53,10 +54,10 @@ class DoraScope:
 
     service: Service | None = None
     team: Team | None = None
-    environment: str = "production"
+    environment: str = PRODUCTION  # deployments are stored under canonical names (deployments.domain)
 
     def deployment_q(self, prefix: str = "") -> Q:
-        q = Q(**{f"{prefix}environment": self.environment})
+        q = Q(**{f"{prefix}environment": canonical_environment(self.environment)})
         if self.service is not None:
             q &= Q(**{f"{prefix}service": self.service})
         if self.team is not None:
@@ -356,7 +357,7 @@ def team_delivery_facts(*, team: Team, at: datetime | None = None, days: int = 9
         )
     )
     succeeded_month = Deployment.objects.filter(
-        service__team=team, environment="production", state=DeploymentState.SUCCEEDED,
+        service__team=team, environment=PRODUCTION, state=DeploymentState.SUCCEEDED,
         finished_at__gte=month_start, finished_at__lt=month_end,
     ).count()
     incidents = (

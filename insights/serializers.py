@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from rest_framework import serializers
 
+from deployments.domain import canonical_environment
 from sla.models import Service, Team
 
 from . import selectors
@@ -31,6 +32,9 @@ class DoraQuerySerializer(serializers.Serializer):
             data = data.dict()
         data = {k: v for k, v in dict(data).items() if v not in ("", None)}
         return super().to_internal_value(data)
+
+    def validate_environment(self, value):
+        return canonical_environment(value) or "production"  # stored so: "prod" asks for production
 
     def validate(self, attrs):
         start, end = attrs.get("start"), attrs.get("end")
