@@ -32,6 +32,7 @@ from .models import (
     EnvironmentConfig,
     GateEvaluation,
     MetricSample,
+    STRATEGY_NOT_REPORTED,
     RolloutStage,
     StagePlanOverride,
     StageState,
@@ -227,11 +228,12 @@ def deployment_request(
 
 @transaction.atomic
 def deployment_record(
-    *, service, environment="production", version, strategy="canary", status, commits=(), change=None,
+    *, service, environment="production", version, strategy=STRATEGY_NOT_REPORTED, status, commits=(), change=None,
     release=None, critical=False, reason="", started_at=None, finished_at=None, by=None,
 ) -> Deployment:
     """Record a deployment a pipeline already did (for DORA). Never refused; flagged when
-    it was made against a gate at the time it started."""
+    it was made against a gate at the time it started. Without a strategy it is stored as
+    not reported ("unknown"), never assumed."""
     if status not in (DeploymentState.SUCCEEDED, DeploymentState.FAILED, DeploymentState.ROLLED_BACK):
         raise ProcessError("A recorded deployment is succeeded, failed or rolled back.", [f"Unknown status {status}."])
     environment = environment_name(environment)

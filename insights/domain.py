@@ -376,6 +376,8 @@ class TeamDeliveryFacts:
     deployments: int = 0
     pipeline_deployments: int = 0  # recorded by a pipeline (status given)
     portal_deployments: int = 0  # coordinated rollouts started from the portal
+    # Only what the portal saw itself, in production: rollouts it ran (not ones pipelines
+    # reported) that succeeded with that strategy, and rollbacks made by its metric gates.
     canary_deployments: int = 0
     automatic_rollbacks: int = 0
     progressive_without_incident: int = 0  # blue-green/canary succeeded, caused no incident
@@ -401,12 +403,17 @@ def maturity_evidence(facts: TeamDeliveryFacts, thresholds: Mapping = DEFAULT_TH
     if facts.deploys_per_day > thresholds["deployment_frequency_per_day"][ELITE]:
         evidence["automated_deploys"] = f"{facts.deploys_per_day:.2f} successful production deploys per day (DORA)."
     if facts.canary_deployments:
-        evidence["canary_releases"] = f"{facts.canary_deployments} canary rollouts in the last {d} days."
+        evidence["canary_releases"] = (
+            f"{facts.canary_deployments} canary rollouts run by the portal in production succeeded in the last {d} days."
+        )
     if facts.automatic_rollbacks:
-        evidence["automated_rollbacks"] = f"{facts.automatic_rollbacks} automatic rollbacks in the last {d} days."
+        evidence["automated_rollbacks"] = (
+            f"{facts.automatic_rollbacks} automatic rollbacks in production (a metric gate breached) in the last {d} days."
+        )
     if facts.progressive_without_incident and not facts.progressive_with_incident:
         evidence["zero_downtime_deploys"] = (
-            f"{facts.progressive_without_incident} blue-green or canary deployments in the last {d} days, none caused an incident."
+            f"{facts.progressive_without_incident} blue-green or canary rollouts run by the portal in production "
+            f"in the last {d} days, none caused an incident."
         )
     return evidence
 
