@@ -5,7 +5,7 @@ from rest_framework import serializers
 from deployments.domain import canonical_environment
 from sla.models import Service, Team
 
-from . import selectors
+from . import domain, selectors
 
 MAX_RANGE_DAYS = 5 * 366
 
@@ -60,10 +60,12 @@ class DoraQuerySerializer(serializers.Serializer):
 
 
 class DoraLevelsSerializer(serializers.Serializer):
-    deployment_frequency = serializers.CharField(allow_null=True)
-    lead_time = serializers.CharField(allow_null=True)
-    change_failure_rate = serializers.CharField(allow_null=True)
-    mttr = serializers.CharField(allow_null=True)
+    """Always one of elite, high, medium, low (a metric without data is low; see no_data)."""
+
+    deployment_frequency = serializers.ChoiceField(choices=domain.LEVELS)
+    lead_time = serializers.ChoiceField(choices=domain.LEVELS)
+    change_failure_rate = serializers.ChoiceField(choices=domain.LEVELS)
+    mttr = serializers.ChoiceField(choices=domain.LEVELS)
 
 
 class DoraSerializer(serializers.Serializer):
@@ -75,6 +77,10 @@ class DoraSerializer(serializers.Serializer):
     mttr_hours = serializers.FloatField(allow_null=True)
     mttr_hours_median = serializers.FloatField(allow_null=True)
     levels = DoraLevelsSerializer()
+    no_data = serializers.ListField(
+        child=serializers.ChoiceField(choices=["lead_time", "change_failure_rate", "mttr"]),
+        help_text="Metrics without data in the range: their value is null and their level low.",
+    )
     start = serializers.DateField()
     end = serializers.DateField()
     days = serializers.IntegerField()

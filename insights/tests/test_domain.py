@@ -65,10 +65,20 @@ def test_mttr_of_incidents_of_1_2_and_3_hours_is_a_mean_of_2_hours():
     assert (mean, median) == (timedelta(hours=3), timedelta(hours=1))
 
 
-def test_no_data_gives_no_value_and_no_level_except_frequency():
+def test_no_data_gives_no_value_a_low_level_and_says_so():
+    """The contract: every level is one of elite, high, medium, low. Without data a metric
+    cannot be shown to be better than low; its value stays None and `no_data` names it."""
     metrics = domain.dora_metrics(facts([]), START, END)
     assert metrics.deployment_frequency_per_day == 0
-    assert metrics.levels == {"deployment_frequency": "low", "lead_time": None, "change_failure_rate": None, "mttr": None}
+    assert (metrics.lead_time_hours_median, metrics.change_failure_rate, metrics.mttr_hours) == (None, None, None)
+    assert metrics.levels == {"deployment_frequency": "low", "lead_time": "low", "change_failure_rate": "low", "mttr": "low"}
+    assert metrics.no_data == ("lead_time", "change_failure_rate", "mttr")
+    body = metrics.as_dict()
+    assert set(body["levels"].values()) <= set(domain.LEVELS) and body["no_data"] == ["lead_time", "change_failure_rate", "mttr"]
+    assert not metrics.has_data("mttr") and metrics.has_data("deployment_frequency")
+    assert (domain.lead_time_level(None), domain.mttr_level(None), domain.change_failure_level(None)) == ("low",) * 3
+    measured = domain.dora_metrics(facts([DeploymentFact("succeeded", T0, (T0 - timedelta(minutes=30),))]), START, END)
+    assert measured.no_data == ("mttr",) and measured.levels["lead_time"] == "elite"
 
 
 @pytest.mark.parametrize(("per_day", "level"), [
