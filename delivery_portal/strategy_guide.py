@@ -110,3 +110,29 @@ def recommend_for_release(*, release_type: str, has_db_migrations: bool = False,
         return Recommendation(info.key, info.label, [why, "Recommended for this release size."])
     info = STRATEGIES["canary"]
     return Recommendation(info.key, info.label, ["A small patch: validate it with a subset of users first."])
+
+
+def recommend_for_service(
+    *, service: str, critical: bool, release: str | None = None, release_type: str | None = None,
+    has_db_migrations: bool = False,
+) -> Recommendation:
+    """The strategy for deploying one service (the start-deployment page), optionally as part
+    of a release: the release's rule (recommend_for_release) when one is named, with the
+    service's criticality; otherwise by the service's tier alone. A critical service keeps
+    the old environment for instant rollback; a standard one is validated on a slice of
+    traffic first."""
+    if release_type:
+        recommendation = recommend_for_release(
+            release_type=release_type, has_db_migrations=has_db_migrations, critical=critical
+        )
+        recommendation.reasons.insert(0, f"{service} as part of {release or 'the release'} ({release_type}).")
+        return recommendation
+    if critical:
+        info = STRATEGIES["blue_green"]
+        reasons = [f"{service} is a critical service: keep the old environment for an instant switch back.",
+                   "Needs 2x infrastructure while both colours run; otherwise use canary."]
+        return Recommendation(info.key, info.label, reasons, ["canary"])
+    info = STRATEGIES["canary"]
+    reasons = [f"{service} is a standard-tier service and no release is named: validate the version on a subset "
+               "of users first; stopping the traffic shift rolls back fast."]
+    return Recommendation(info.key, info.label, reasons)

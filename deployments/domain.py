@@ -250,12 +250,25 @@ def worst_of(samples: list[Metrics]) -> Metrics | None:
     )
 
 
-# --- Start gates ------------------------------------------------------------------------
-PRODUCTION_NAMES = ("production", "prod")
+# --- Environments -----------------------------------------------------------------------
+PRODUCTION, STAGING = "production", "staging"
+# Other names people and pipelines use for the same environment.
+ENVIRONMENT_ALIASES = {"prod": PRODUCTION, "prd": PRODUCTION, "stage": STAGING, "stg": STAGING}
+
+
+def canonical_environment(name: str | None) -> str:
+    """The one name an environment is stored and compared under: trimmed, lower-case, and an
+    alias replaced by its environment ("Prod " -> "production", "STG" -> "staging"). Every
+    deployment is written with it, so the gates, DORA and maturity mean the same thing."""
+    key = (name or "").strip().lower()
+    return ENVIRONMENT_ALIASES.get(key, key)
 
 
 def is_production(environment: str) -> bool:
-    return environment.strip().lower() in PRODUCTION_NAMES
+    return canonical_environment(environment) == PRODUCTION
+
+
+# --- Start gates ------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)

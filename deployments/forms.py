@@ -1,4 +1,5 @@
 from django import forms
+from django.urls import reverse_lazy
 
 from changes.models import ChangeRequest
 from delivery_portal.strategy_guide import QUESTIONS
@@ -9,7 +10,15 @@ from .models import Strategy
 
 
 class StartDeploymentForm(forms.Form):
-    service = forms.ModelChoiceField(queryset=Service.objects.order_by("name"), to_field_name="slug")
+    # Choosing a service asks for the strategy guide's recommendation in place (htmx); without
+    # JavaScript the "Recommend a strategy" button does the same with a full page.
+    service = forms.ModelChoiceField(
+        queryset=Service.objects.order_by("name"), to_field_name="slug",
+        widget=forms.Select(attrs={
+            "hx-get": reverse_lazy("deployments:start"), "hx-trigger": "change", "hx-target": "#strategy-guide",
+            "hx-swap": "outerHTML", "hx-include": "#id_release",
+        }),
+    )
     environment = forms.CharField(max_length=50, initial="production")
     version = forms.CharField(max_length=100)
     strategy = forms.ChoiceField(choices=Strategy.choices, initial=Strategy.CANARY)

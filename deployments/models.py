@@ -12,6 +12,13 @@ class Strategy(models.TextChoices):
     BIG_BANG = "big_bang", "Big bang"
 
 
+# A deployment a pipeline reported without saying how it rolled out: never assumed canary (or
+# anything else), so it proves no strategy. Only recorded deployments have it; a rollout the
+# portal runs always has one of Strategy.
+STRATEGY_NOT_REPORTED = "unknown"
+DEPLOYMENT_STRATEGIES = [*Strategy.choices, (STRATEGY_NOT_REPORTED, "Not reported")]
+
+
 class DeploymentState(models.TextChoices):
     RUNNING = "running", "Running"
     PAUSED = "paused", "Paused"
@@ -29,7 +36,7 @@ class Deployment(models.Model):
     service = models.ForeignKey("sla.Service", on_delete=models.PROTECT, related_name="deployments")
     environment = models.CharField(max_length=50, default="production")
     version = models.CharField(max_length=100)
-    strategy = models.CharField(max_length=20, choices=Strategy.choices, default=Strategy.CANARY)
+    strategy = models.CharField(max_length=20, choices=DEPLOYMENT_STRATEGIES, default=Strategy.CANARY)
     state = models.CharField(max_length=20, choices=DeploymentState.choices, default=DeploymentState.RUNNING)
     traffic_percent = models.PositiveSmallIntegerField(default=0)
     change = models.ForeignKey("changes.ChangeRequest", null=True, blank=True, on_delete=models.SET_NULL, related_name="deployments")
@@ -72,6 +79,11 @@ class Deployment(models.Model):
     @property
     def is_active(self):
         return self.state in ACTIVE_STATES
+
+    def clean(self):
+        from .domain import canonical_environment
+
+        self.environment = canonical_environment(self.environment)  # services write it so; the admin too
 
 
 class DeploymentCommit(models.Model):
@@ -126,6 +138,9 @@ class EnvironmentConfig(models.Model):
     def clean(self):
         from django.core.exceptions import ValidationError
 
+        from .domain import canonical_environment
+
+        self.environment = canonical_environment(self.environment)  # as deployments name it
         errors = {}
         router, metrics = self.router_settings or {}, self.metrics_settings or {}
         if self.router_kind == RouterKind.WEBHOOK and not router.get("url"):
@@ -167,8 +182,9 @@ class StagePlanOverride(models.Model):
     def clean(self):
         from django.core.exceptions import ValidationError
 
-        from .domain import validate_stage_list
+        from .domain import canonical_environment, validate_stage_list
 
+        self.environment = canonical_environment(self.environment)  # as deployments name it
         problems = validate_stage_list(self.stages)
         if problems:
             raise ValidationError({"stages": problems})

@@ -2,6 +2,11 @@
 
 from django.db.models import Case, IntegerField, Prefetch, Value, When
 
+from delivery_portal.strategy_guide import recommend_for_service
+from releases.models import Dependency, Release
+from sla.models import Service
+
+from .domain import canonical_environment
 from .models import ACTIVE_STATES, Deployment, DeploymentEvent, GateEvaluation, RolloutStage, TrafficShift
 
 
@@ -24,7 +29,7 @@ def deployment_list(*, service=None, environment=None, state=None):
     if service:
         qs = qs.filter(service__slug=service)
     if environment:
-        qs = qs.filter(environment=environment)
+        qs = qs.filter(environment=canonical_environment(environment))
     if state:
         qs = qs.filter(state=state)
     return qs.prefetch_related("commits", Prefetch("stages", queryset=RolloutStage.objects.order_by("index"))).order_by(
@@ -45,3 +50,19 @@ def deployments_with_detail():
 def pending_manual_shift(deployment):
     shifts = [s for s in deployment.shifts.all() if s.state == TrafficShift.State.PENDING and s.router_kind == "manual"]
     return shifts[-1] if shifts else None
+
+
+def strategy_recommendation(*, service_slug: str | None, release_version: str | None = None) -> dict | None:
+    """The strategy guide's recommendation for deploying a service (and release, if named and
+    found), for the start page; None without a known service. Up to three small queries."""
+    service = Service.objects.filter(slug=(service_slug or "").strip()).first() if service_slug else None
+    if service is None:
+        return None
+    release = Release.objects.filter(version=(release_version or "").strip()).first() if release_version else None
+    migrations = bool(release) and Dependency.objects.filter(release=release, kind=Dependency.Kind.DB_MIGRATION).exists()
+    recommendation = recommend_for_service(
+        service=service.name, critical=service.tier == Service.Tier.CRITICAL,
+        release=release.version if release else None, release_type=release.release_type if release else None,
+        has_db_migrations=migrations,
+    )
+    return {"service": service, "release": release, "recommendation": recommendation}

@@ -6,7 +6,15 @@ from delivery_portal.api.serializers import PortalModelSerializer
 from releases.models import Release
 from sla.models import Service
 
-from .models import Deployment, DeploymentCommit, DeploymentEvent, GateEvaluation, RolloutStage, Strategy
+from .models import (
+    STRATEGY_NOT_REPORTED,
+    Deployment,
+    DeploymentCommit,
+    DeploymentEvent,
+    GateEvaluation,
+    RolloutStage,
+    Strategy,
+)
 
 
 def _minutes(value):
@@ -88,7 +96,8 @@ class DeploymentCreateSerializer(serializers.Serializer):
     service = serializers.SlugRelatedField(slug_field="slug", queryset=Service.objects.all())
     environment = serializers.CharField(max_length=50, default="production")
     version = serializers.CharField(max_length=100)
-    strategy = serializers.ChoiceField(choices=Strategy.choices, default=Strategy.CANARY)
+    # Not given: a rollout the portal runs is canary; a recorded one is "unknown" (not assumed).
+    strategy = serializers.ChoiceField(choices=Strategy.choices, required=False)
     commits = CommitInputSerializer(many=True, required=False, default=list)
     change = serializers.SlugRelatedField(slug_field="reference", queryset=ChangeRequest.objects.all(), required=False, allow_null=True)
     release = serializers.SlugRelatedField(slug_field="version", queryset=Release.objects.all(), required=False, allow_null=True)
@@ -103,6 +112,8 @@ class DeploymentCreateSerializer(serializers.Serializer):
             raise serializers.ValidationError({"finished_at": ["A deployment finishes after it starts."]})
         if not data.get("status") and (data.get("finished_at")):
             raise serializers.ValidationError({"status": ["A finished deployment needs its status."]})
+        if not data.get("strategy"):
+            data["strategy"] = STRATEGY_NOT_REPORTED if data.get("status") else Strategy.CANARY
         return data
 
 

@@ -32,6 +32,7 @@ from .models import (
     EnvironmentConfig,
     GateEvaluation,
     MetricSample,
+    STRATEGY_NOT_REPORTED,
     RolloutStage,
     StagePlanOverride,
     StageState,
@@ -49,13 +50,24 @@ OPEN_STAGE_STATES = (StageState.MONITORING, StageState.HOLDING)
 
 
 # --- Configuration and plans ------------------------------------------------------------
+def environment_name(environment: str | None) -> str:
+    """The canonical name every deployment is written with (domain.canonical_environment);
+    an empty one is refused."""
+    name = domain.canonical_environment(environment)
+    if not name:
+        raise ProcessError("A deployment needs an environment.", ["A deployment needs an environment."])
+    return name
+
+
 def environment_config(environment: str) -> EnvironmentConfig:
     """The environment's router and metrics provider; manual + push when not configured."""
+    environment = domain.canonical_environment(environment)
     config = EnvironmentConfig.objects.filter(environment=environment).first()
     return config or EnvironmentConfig(environment=environment)
 
 
 def plan_for(*, service, environment: str, strategy: str) -> list[domain.StageSpec]:
+    environment = domain.canonical_environment(environment)
     override = StagePlanOverride.objects.filter(service=service, environment=environment, strategy=strategy).first()
     stages = override.stages if override and not domain.validate_stage_list(override.stages) else None
     return domain.build_plan(strategy, stages)
@@ -106,6 +118,7 @@ def start_gate_reasons(**kwargs) -> list[str]:
 def plan_preview(*, service, environment="production", version="", strategy="canary", change=None, release=None,
                  critical=False, reason="", at=None) -> dict:
     """What a rollout would do and whether the start gates would let it, without starting."""
+    environment = environment_name(environment)
     plan = plan_for(service=service, environment=environment, strategy=strategy)
     config = environment_config(environment)
     reasons = start_gate_reasons(service=service, environment=environment, strategy=strategy, critical=critical,
@@ -177,6 +190,7 @@ def deployment_request(
     """
     _require_manager(by)
     at = at or timezone.now()
+    environment = environment_name(environment)
     if strategy not in STRATEGIES:
         raise ProcessError(f"Unknown strategy {strategy}.", [f"Unknown strategy {strategy}."])
     reasons = start_gate_reasons(
@@ -214,13 +228,15 @@ def deployment_request(
 
 @transaction.atomic
 def deployment_record(
-    *, service, environment="production", version, strategy="canary", status, commits=(), change=None,
+    *, service, environment="production", version, strategy=STRATEGY_NOT_REPORTED, status, commits=(), change=None,
     release=None, critical=False, reason="", started_at=None, finished_at=None, by=None,
 ) -> Deployment:
     """Record a deployment a pipeline already did (for DORA). Never refused; flagged when
-    it was made against a gate at the time it started."""
+    it was made against a gate at the time it started. Without a strategy it is stored as
+    not reported ("unknown"), never assumed."""
     if status not in (DeploymentState.SUCCEEDED, DeploymentState.FAILED, DeploymentState.ROLLED_BACK):
         raise ProcessError("A recorded deployment is succeeded, failed or rolled back.", [f"Unknown status {status}."])
+    environment = environment_name(environment)
     finished_at = finished_at or timezone.now()
     started_at = started_at or finished_at
     violations = start_gate_reasons(

@@ -79,10 +79,25 @@ def strategy_guide(request):
     })
 
 
+START_FIELDS = ("service", "environment", "version", "strategy", "change", "release", "critical", "reason")
+
+
 def deployment_start(request):
+    """The start form, with the strategy guide (its table, and its recommendation for the
+    chosen service and release) next to the strategy field."""
     can_start = roles.has_role(request.user, roles.DELIVERY_MANAGER)
     refused = None
-    if request.method == "POST":
+    values = request.POST if request.method == "POST" else request.GET
+    recommendation = selectors.strategy_recommendation(
+        service_slug=values.get("service"), release_version=values.get("release")
+    )
+    if request.method == "GET" and request.htmx and not request.htmx.history_restore_request:
+        return render(request, "deployments/start.html#guide", {"recommended": recommendation, "strategies": STRATEGIES.values()})
+    if request.method == "POST" and "recommend" in request.POST:
+        # "Recommend a strategy" without JavaScript: the same form again, nothing started.
+        roles.require_role(request.user, roles.DELIVERY_MANAGER)
+        form = StartDeploymentForm(initial={key: request.POST.get(key) for key in START_FIELDS if request.POST.get(key)})
+    elif request.method == "POST":
         roles.require_role(request.user, roles.DELIVERY_MANAGER)
         form = StartDeploymentForm(request.POST)
         if form.is_valid():
@@ -104,8 +119,12 @@ def deployment_start(request):
                     messages.success(request, f"Deployment {deployment.pk} started.")
                     return redirect("deployments:detail", pk=deployment.pk)
     else:
-        form = StartDeploymentForm(initial={"strategy": request.GET.get("strategy") or "canary"})
-    return render(request, "deployments/start.html", {"form": form, "can_start": can_start, "refused": refused})
+        initial = {key: request.GET[key] for key in ("service", "environment", "version", "release") if request.GET.get(key)}
+        form = StartDeploymentForm(initial={**initial, "strategy": request.GET.get("strategy") or "canary"})
+    return render(request, "deployments/start.html", {
+        "form": form, "can_start": can_start, "refused": refused, "recommended": recommendation,
+        "strategies": STRATEGIES.values(),
+    })
 
 
 def _detail_context(request, pk):

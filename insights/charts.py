@@ -66,7 +66,7 @@ def dora_trend_figures(weeks: Sequence[domain.DoraMetrics], thresholds: Mapping 
             "data": [{
                 "type": "scatter", "mode": "lines+markers", "name": title, "x": x, "y": values,
                 "line": {"color": LINE_COLOUR}, "connectgaps": False,
-                "text": [week.levels.get(key) or "no data" for week in weeks],
+                "text": ["no data" if key in week.no_data else week.levels[key] for week in weeks],
                 "hovertemplate": "Week of %{x}: %{y:" + fmt + "} (%{text})<extra></extra>",
             }],
             "layout": {

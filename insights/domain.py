@@ -92,30 +92,31 @@ def frequency_level(per_day: float | None, thresholds: Mapping = DEFAULT_THRESHO
     return LOW
 
 
-def _under_level(value: float | None, bounds: Mapping) -> str | None:
-    """Lower is better, each level strictly under its bound (lead time, MTTR)."""
+def _under_level(value: float | None, bounds: Mapping) -> str:
+    """Lower is better, each level strictly under its bound (lead time, MTTR). No value
+    cannot be shown to be better than low, so it is low (DoraMetrics.no_data says why)."""
     if value is None:
-        return None
+        return LOW
     for level in (ELITE, HIGH, MEDIUM):
         if value < bounds[level]:
             return level
     return LOW
 
 
-def lead_time_level(lead_time_hours: float | None, thresholds: Mapping = DEFAULT_THRESHOLDS) -> str | None:
+def lead_time_level(lead_time_hours: float | None, thresholds: Mapping = DEFAULT_THRESHOLDS) -> str:
     """Elite under 1 hour, high under 1 week, medium under 1 month, low above."""
     return _under_level(lead_time_hours, thresholds["lead_time_hours"])
 
 
-def mttr_level(mttr_hours: float | None, thresholds: Mapping = DEFAULT_THRESHOLDS) -> str | None:
+def mttr_level(mttr_hours: float | None, thresholds: Mapping = DEFAULT_THRESHOLDS) -> str:
     """Elite under 1 hour, high under 1 day, medium under 1 week, low above."""
     return _under_level(mttr_hours, thresholds["mttr_hours"])
 
 
-def change_failure_level(rate: float | None, thresholds: Mapping = DEFAULT_THRESHOLDS) -> str | None:
-    """Elite under 5%, high up to 10%, medium up to 15%, low above."""
+def change_failure_level(rate: float | None, thresholds: Mapping = DEFAULT_THRESHOLDS) -> str:
+    """Elite under 5%, high up to 10%, medium up to 15%, low above; low without a rate."""
     if rate is None:
-        return None
+        return LOW
     t = thresholds["change_failure_rate"]
     if rate < t[ELITE]:
         return ELITE
@@ -151,7 +152,11 @@ class DoraMetrics:
     change_failure_rate: float | None
     mttr_hours: float | None
     mttr_hours_median: float | None
-    levels: dict = field(default_factory=dict)
+    levels: dict = field(default_factory=dict)  # metric -> one of LEVELS, always
+    no_data: tuple[str, ...] = ()  # metrics (keys of levels) whose value is None: level low by default
+
+    def has_data(self, metric: str) -> bool:
+        return metric not in self.no_data
 
     def as_dict(self) -> dict:
         """The contract's shape of GET /api/v1/dora/, plus the range and the counts."""
@@ -162,6 +167,7 @@ class DoraMetrics:
             "mttr_hours": _round(self.mttr_hours),
             "mttr_hours_median": _round(self.mttr_hours_median),
             "levels": dict(self.levels),
+            "no_data": list(self.no_data),
             "start": self.start.isoformat(),
             "end": self.end.isoformat(),
             "days": days_in_range(self.start, self.end),
@@ -181,7 +187,9 @@ def _round(value: float | None, places: int = 4) -> float | None:
 
 def dora_metrics(counts: DoraCounts, start: date, end: date, thresholds: Mapping = DEFAULT_THRESHOLDS) -> DoraMetrics:
     """The four metrics and their levels from what was counted. A metric without data
-    (no measured commit, no deployment, no resolved incident) is None and so is its level."""
+    (no measured commit, no deployment, no resolved incident) is None, its level is low (it
+    cannot be shown to be better) and its name is listed in `no_data`. Deployment frequency
+    always has a value (0 deployments is 0 per day)."""
     frequency = deployment_frequency(counts.succeeded, start, end)
     lead = hours(counts.lead_time_median)
     cfr = change_failure_rate(counts.failures, counts.deployments)
@@ -201,6 +209,8 @@ def dora_metrics(counts: DoraCounts, start: date, end: date, thresholds: Mapping
             "change_failure_rate": change_failure_level(cfr, thresholds),
             "mttr": mttr_level(mean, thresholds),
         },
+        no_data=tuple(name for name, value in (("lead_time", lead), ("change_failure_rate", cfr), ("mttr", mean))
+                      if value is None),
     )
 
 
@@ -293,8 +303,12 @@ MATURITY_LEVELS: tuple[MaturityLevel, ...] = (
            "Set up a CI pipeline that builds every commit and reports deployments to the portal."),
         _c("automated_unit_tests", "Automated unit tests", "Do automated unit tests run on every commit?",
            "Add automated unit tests and make the CI pipeline fail when they fail."),
-        _c("ci_manual_deploys", "Manual deploys", "Are deploys still started by hand, from the CI build's artefact?",
-           "Deploy only artefacts built by CI, never from a workstation."),
+        # The key keeps its old name (stored answers use it). The issue's "manual deploys" of
+        # level 2 means deploys are not yet automated, not that they must stay manual: a team
+        # that deploys automatically meets it too, or it could never reach a higher level.
+        _c("ci_manual_deploys", "Repeatable deploys (by hand or automated)",
+           "Are deploys started from the CI build's artefact with a repeatable procedure (by hand or automatically)?",
+           "Deploy only artefacts built by CI, with a written, repeatable procedure, never from a workstation."),
         _c("basic_monitoring", "Basic monitoring", "Are uptime and error rates monitored with alerts?",
            "Alert on availability and error rate, routed to the on-call engineer."),
     )),
@@ -372,6 +386,8 @@ class TeamDeliveryFacts:
     deployments: int = 0
     pipeline_deployments: int = 0  # recorded by a pipeline (status given)
     portal_deployments: int = 0  # coordinated rollouts started from the portal
+    # Only what the portal saw itself, in production: rollouts it ran (not ones pipelines
+    # reported) that succeeded with that strategy, and rollbacks made by its metric gates.
     canary_deployments: int = 0
     automatic_rollbacks: int = 0
     progressive_without_incident: int = 0  # blue-green/canary succeeded, caused no incident
@@ -397,12 +413,17 @@ def maturity_evidence(facts: TeamDeliveryFacts, thresholds: Mapping = DEFAULT_TH
     if facts.deploys_per_day > thresholds["deployment_frequency_per_day"][ELITE]:
         evidence["automated_deploys"] = f"{facts.deploys_per_day:.2f} successful production deploys per day (DORA)."
     if facts.canary_deployments:
-        evidence["canary_releases"] = f"{facts.canary_deployments} canary rollouts in the last {d} days."
+        evidence["canary_releases"] = (
+            f"{facts.canary_deployments} canary rollouts run by the portal in production succeeded in the last {d} days."
+        )
     if facts.automatic_rollbacks:
-        evidence["automated_rollbacks"] = f"{facts.automatic_rollbacks} automatic rollbacks in the last {d} days."
+        evidence["automated_rollbacks"] = (
+            f"{facts.automatic_rollbacks} automatic rollbacks in production (a metric gate breached) in the last {d} days."
+        )
     if facts.progressive_without_incident and not facts.progressive_with_incident:
         evidence["zero_downtime_deploys"] = (
-            f"{facts.progressive_without_incident} blue-green or canary deployments in the last {d} days, none caused an incident."
+            f"{facts.progressive_without_incident} blue-green or canary rollouts run by the portal in production "
+            f"in the last {d} days, none caused an incident."
         )
     return evidence
 

@@ -24,7 +24,8 @@ from changes import selectors as changes_selectors
 from changes.models import ChangeRequest, ChangeState
 from delivery_portal import roles
 from delivery_portal.strategy_guide import STRATEGIES, recommend_for_release
-from deployments.models import Deployment, DeploymentCommit, DeploymentState
+from deployments.domain import PRODUCTION, canonical_environment
+from deployments.models import STRATEGY_NOT_REPORTED, Deployment, DeploymentCommit, DeploymentEvent, DeploymentState
 from incidents import selectors as incidents_selectors
 from incidents.models import Incident, IncidentState, TimelineEntry, TimelineKind
 from releases import selectors as releases_selectors
@@ -53,10 +54,10 @@ class DoraScope:
 
     service: Service | None = None
     team: Team | None = None
-    environment: str = "production"
+    environment: str = PRODUCTION  # deployments are stored under canonical names (deployments.domain)
 
     def deployment_q(self, prefix: str = "") -> Q:
-        q = Q(**{f"{prefix}environment": self.environment})
+        q = Q(**{f"{prefix}environment": canonical_environment(self.environment)})
         if self.service is not None:
             q &= Q(**{f"{prefix}service": self.service})
         if self.team is not None:
@@ -334,13 +335,25 @@ def dora_tiles(*, at: datetime | None = None) -> domain.DoraMetrics:
 
 # --- Maturity ------------------------------------------------------------------------------
 def team_delivery_facts(*, team: Team, at: datetime | None = None, days: int = 90) -> domain.TeamDeliveryFacts:
-    """What the portal's data says about the team's services: two aggregate queries."""
+    """What the portal's data says about the team's services: three aggregate queries.
+
+    Strategy and rollback evidence counts only what the portal itself saw happen in
+    production: rollouts it ran (not deployments pipelines merely reported, whose strategy
+    is their word, or "unknown") that succeeded with that strategy, and rollbacks its metric
+    gates made (the `breach` event, which has no actor) — not a manager's rollback, nor a
+    pipeline reporting `rolled_back`."""
     at = at or timezone.now()
     since = at - timedelta(days=days)
     month_ago = timezone.localdate(at) - timedelta(days=DEFAULT_RANGE_DAYS - 1)
     month_start, month_end = day_bounds(month_ago, timezone.localdate(at))
     caused = Q(Exists(Incident.objects.filter(caused_by_deployment=OuterRef("pk"))))
-    progressive = Q(strategy__in=["blue_green", "canary"], state=DeploymentState.SUCCEEDED)
+    portal_run_in_production = Q(recorded=False, environment=PRODUCTION)
+
+    def succeeded_with(*strategies):
+        return portal_run_in_production & Q(strategy__in=strategies, state=DeploymentState.SUCCEEDED)
+
+    progressive = succeeded_with("blue_green", "canary")
+    gate_breached = Exists(DeploymentEvent.objects.filter(deployment=OuterRef("pk"), action="breach", actor__isnull=True))
     row = (
         Deployment.objects.filter(service__team=team, created_at__gte=since, created_at__lte=at)
         .exclude(state=DeploymentState.REFUSED)
@@ -349,14 +362,16 @@ def team_delivery_facts(*, team: Team, at: datetime | None = None, days: int = 9
             deployments=Count("pk"),
             pipeline_deployments=Count("pk", filter=Q(recorded=True)),
             portal_deployments=Count("pk", filter=Q(recorded=False)),
-            canary_deployments=Count("pk", filter=Q(strategy="canary")),
-            automatic_rollbacks=Count("pk", filter=Q(state=DeploymentState.ROLLED_BACK)),
+            canary_deployments=Count("pk", filter=succeeded_with("canary")),
+            automatic_rollbacks=Count(
+                "pk", filter=portal_run_in_production & Q(state=DeploymentState.ROLLED_BACK) & Q(gate_breached)
+            ),
             progressive_without_incident=Count("pk", filter=progressive & ~caused),
             progressive_with_incident=Count("pk", filter=progressive & caused),
         )
     )
     succeeded_month = Deployment.objects.filter(
-        service__team=team, environment="production", state=DeploymentState.SUCCEEDED,
+        service__team=team, environment=PRODUCTION, state=DeploymentState.SUCCEEDED,
         finished_at__gte=month_start, finished_at__lt=month_end,
     ).count()
     incidents = (
@@ -379,6 +394,7 @@ def release_risk(*, release: Release, at: datetime | None = None, days: int = 90
         set(
             Deployment.objects.filter(release=release)
             .exclude(state=DeploymentState.REFUSED)
+            .exclude(strategy=STRATEGY_NOT_REPORTED)
             .order_by()
             .values_list("strategy", flat=True)
             .distinct()
@@ -422,7 +438,7 @@ def release_risk(*, release: Release, at: datetime | None = None, days: int = 90
     else:
         info = recommendation.info
         strategy_label, strategy_risk = info.label, info.risk
-        reasons = ["No deployment yet; the recommended strategy is assumed.", *recommendation.reasons]
+        reasons = ["No deployment with a known strategy yet; the recommended strategy is assumed.", *recommendation.reasons]
     risks = domain.premortem_risks(
         strategy_label=strategy_label, strategy_risk=strategy_risk, strategy_reasons=reasons,
         change_types=change_types, services=histories, days=days,

@@ -2,9 +2,10 @@ from datetime import timedelta
 
 from rest_framework import serializers
 
+from deployments.domain import canonical_environment
 from sla.models import Service, Team
 
-from . import selectors
+from . import domain, selectors
 
 MAX_RANGE_DAYS = 5 * 366
 
@@ -32,6 +33,9 @@ class DoraQuerySerializer(serializers.Serializer):
         data = {k: v for k, v in dict(data).items() if v not in ("", None)}
         return super().to_internal_value(data)
 
+    def validate_environment(self, value):
+        return canonical_environment(value) or "production"  # stored so: "prod" asks for production
+
     def validate(self, attrs):
         start, end = attrs.get("start"), attrs.get("end")
         if start is None and end is None:
@@ -56,10 +60,12 @@ class DoraQuerySerializer(serializers.Serializer):
 
 
 class DoraLevelsSerializer(serializers.Serializer):
-    deployment_frequency = serializers.CharField(allow_null=True)
-    lead_time = serializers.CharField(allow_null=True)
-    change_failure_rate = serializers.CharField(allow_null=True)
-    mttr = serializers.CharField(allow_null=True)
+    """Always one of elite, high, medium, low (a metric without data is low; see no_data)."""
+
+    deployment_frequency = serializers.ChoiceField(choices=domain.LEVELS)
+    lead_time = serializers.ChoiceField(choices=domain.LEVELS)
+    change_failure_rate = serializers.ChoiceField(choices=domain.LEVELS)
+    mttr = serializers.ChoiceField(choices=domain.LEVELS)
 
 
 class DoraSerializer(serializers.Serializer):
@@ -71,6 +77,10 @@ class DoraSerializer(serializers.Serializer):
     mttr_hours = serializers.FloatField(allow_null=True)
     mttr_hours_median = serializers.FloatField(allow_null=True)
     levels = DoraLevelsSerializer()
+    no_data = serializers.ListField(
+        child=serializers.ChoiceField(choices=["lead_time", "change_failure_rate", "mttr"]),
+        help_text="Metrics without data in the range: their value is null and their level low.",
+    )
     start = serializers.DateField()
     end = serializers.DateField()
     days = serializers.IntegerField()

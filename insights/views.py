@@ -136,6 +136,8 @@ DORA_CSV_COLUMNS = [
     ("level_lead_time", lambda m: m.levels["lead_time"]),
     ("level_change_failure_rate", lambda m: m.levels["change_failure_rate"]),
     ("level_mttr", lambda m: m.levels["mttr"]),
+    # Levels are always one of the four (low without data, as in the API); this says which had none.
+    ("no_data", lambda m: " ".join(m.no_data)),
 ]
 
 

@@ -9,7 +9,8 @@ Prints the plan, starts the rollout through the portal's services (the database 
 DATABASE_URL) or, with --url/--token, through the API, then follows it with a progress
 bar. The stages are advanced by the portal's Celery workers and beat, never by this
 script: it only reads. --dry-run prints stages, durations, gates and what the gates would
-decide now, and starts nothing.
+decide now, and starts nothing. With --json, a real run prints one JSON object at the end:
+the deployment, with that plan under "plan".
 
 Exit status: 0 completed (or started, with --no-follow; or the dry run would start),
 1 halted or rolled back (or failed), 4 refused by a gate, 2 bad input; 5 still running
@@ -235,6 +236,13 @@ def main(argv=None):
         return EXIT_OK if plan["would_start"] else EXIT_REFUSED
     if not args.json:
         print_plan(plan)
+
+    def emit(deployment):
+        """--json: the deployment as the portal reports it, with the plan it was started from
+        (stages, durations, gates, the start gates' decision) under "plan", so pipelines get
+        in one object what people read above the progress bar."""
+        print_json({**deployment, "plan": plan})
+
     try:
         deployment = backend.start()
     except BadInput as exc:
@@ -242,7 +250,7 @@ def main(argv=None):
         return EXIT_BAD_INPUT
     if deployment["state"] == "refused":
         if args.json:
-            print_json(deployment)
+            emit(deployment)
         else:
             print(f"Refused (recorded as deployment {deployment.get('id')}):")
             for reason in deployment.get("reasons") or []:
@@ -251,7 +259,7 @@ def main(argv=None):
     print(f"Started deployment {deployment['id']}.", file=human)
     if args.no_follow:
         if args.json:
-            print_json(deployment)
+            emit(deployment)
         return EXIT_OK
     last, started = None, time.monotonic()
     while deployment["state"] in ACTIVE:
@@ -262,7 +270,7 @@ def main(argv=None):
         if args.timeout and time.monotonic() - started > args.timeout:
             print("deploy.py: stopped following (--timeout); the rollout goes on in the portal.", file=sys.stderr)
             if args.json:
-                print_json(deployment)
+                emit(deployment)
             return EXIT_STILL_RUNNING
         time.sleep(args.poll)
         deployment = backend.get(deployment["id"])
@@ -270,7 +278,7 @@ def main(argv=None):
     if deployment.get("halt_reason"):
         print(f"Halted: {deployment['halt_reason']}", file=human)
     if args.json:
-        print_json(deployment)
+        emit(deployment)
     return exit_code(deployment["state"])
 
 

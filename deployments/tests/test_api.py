@@ -163,3 +163,16 @@ def test_list_puts_active_first(api_for, fast_canary, django_assert_max_num_quer
     with django_assert_max_num_queries(12):
         results = api.get(URL).json()["results"]
     assert results[0]["id"] == running["id"]
+
+
+def test_a_report_without_a_strategy_is_not_assumed_canary(api_for, client_for, service):
+    api = api_for("manager")
+    payload = {"service": service.slug, "environment": "production", "version": "4.0.0", "status": "succeeded"}
+    recorded = api.post(URL, payload, format="json")
+    assert recorded.status_code == 201 and recorded.json()["strategy"] == "unknown"
+    assert "Not reported" in client_for("viewer").get(f"/deployments/{recorded.json()['id']}/").content.decode()
+    named = api.post(URL, {**payload, "version": "4.0.1", "strategy": "blue_green"}, format="json").json()
+    assert named["strategy"] == "blue_green"
+    started = api.post(URL, {k: v for k, v in payload.items() if k != "status"}, format="json").json()
+    assert started["strategy"] == "canary" and started["recorded"] is False  # the portal runs it, so it has a plan
+    assert api.post(URL, {**payload, "strategy": "unknown"}, format="json").status_code == 400

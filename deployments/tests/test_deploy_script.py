@@ -104,6 +104,36 @@ def test_follow_until_completed_exits_0(fast_canary, celery_between_polls, capsy
 
 
 @pytest.mark.django_db
+def test_json_of_a_real_run_includes_the_plan(fast_canary, celery_between_polls, capsys):
+    """Pipelines read --json: the plan (stages, durations, gates, start-gate decisions) is
+    in the final object of a real run too, not only of a dry run."""
+    celery_between_polls({"error_rate": 0.001, "p99_ms": 100, "healthy": True})
+    assert run("--poll", "0.01", "--json") == 0
+    captured = capsys.readouterr()
+    data = json.loads(captured.out)  # stdout is the one JSON object; progress went to stderr
+    assert data["state"] == "succeeded" and data["id"] == Deployment.objects.get().pk
+    plan = data["plan"]
+    assert [(s["name"], s["traffic_percent"], s["monitor_minutes"], s["gates"]) for s in plan["stages"]] == [
+        ("Canary 5%", 5, 1.0, ["error_rate", "p99", "health"]), ("Canary 50%", 50, 1.0, ["error_rate", "p99", "health"]),
+        ("Full rollout", 100, 0.0, ["error_rate", "p99", "health"])]
+    assert plan["total_minutes"] == 2.0 and "P99 < 400 ms" in plan["gates"]
+    assert plan["would_start"] is True and plan["reasons"] == []
+    assert "Started deployment" in captured.err
+
+
+@pytest.mark.django_db
+def test_json_of_a_refused_or_unfollowed_run_includes_the_plan(fast_canary, capsys):
+    assert run("--no-follow", "--json") == 0
+    assert json.loads(capsys.readouterr().out)["plan"]["stages"][0]["traffic_percent"] == 5
+    fast_canary.freeze_active = True
+    fast_canary.save()
+    assert run("--json", "--version", "2.0.1") == 4
+    data = json.loads(capsys.readouterr().out)
+    assert data["state"] == "refused" and data["plan"]["would_start"] is False
+    assert "frozen" in data["plan"]["reasons"][0] and data["reasons"] == data["plan"]["reasons"]
+
+
+@pytest.mark.django_db
 def test_follow_until_rolled_back_exits_1(fast_canary, celery_between_polls, capsys):
     celery_between_polls({"error_rate": 0.2, "p99_ms": 100, "healthy": True})
     assert run("--poll", "0.01") == 1

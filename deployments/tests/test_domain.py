@@ -167,3 +167,15 @@ def test_progress_bar_and_minutes():
     assert domain.format_minutes(120) == "2 h"
     assert domain.format_minutes(30) == "30 min"
     assert domain.format_minutes(0.05) == "3 s"
+
+
+def test_recommendation_for_a_service_by_tier_and_release():
+    from delivery_portal.strategy_guide import recommend_for_service
+
+    assert recommend_for_service(service="Ledger", critical=True).strategy == "blue_green"
+    assert recommend_for_service(service="Search", critical=False).strategy == "canary"
+    patch = recommend_for_service(service="Search", critical=False, release="v1.0.1", release_type="patch")
+    assert patch.strategy == "canary" and patch.reasons[0] == "Search as part of v1.0.1 (patch)."
+    assert recommend_for_service(service="Search", critical=False, release="v1.0.1", release_type="patch",
+                                 has_db_migrations=True).strategy == "blue_green"
+    assert recommend_for_service(service="Ledger", critical=True, release="v1.0.1", release_type="patch").strategy == "blue_green"

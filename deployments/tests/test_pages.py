@@ -108,3 +108,44 @@ def test_gate_figure_data(fast_canary, users):
                          end=deployment.started_at + timedelta(minutes=5))
     assert single["data"][1]["x"][0] == deployment.started_at.isoformat()
     assert single["data"][1]["x"][1] == (deployment.started_at + timedelta(minutes=5)).isoformat()
+
+
+def test_start_page_shows_the_strategy_guide_and_the_recommendation_for_the_service(client_for, service):
+    """The issue: "Strategy guide, shown when choosing and used for recommendations"."""
+    from releases.models import Dependency
+    from releases.tests.factories import ReleaseFactory
+
+    client = client_for("manager")
+    page = client.get(reverse("deployments:start")).content.decode()
+    guide = page[page.index('data-testid="strategy-guide-table"'):]
+    for text in ("Strategy", "When to use", "Rollback speed", "Risk", "Blue-green", "Need instant rollback, have 2x infrastructure",
+                 "Instant (switch traffic)", "Low-Medium", "Small app, low traffic, maintenance window OK", "Slow (full redeploy)"):
+        assert text in guide, text
+    assert page.index('name="strategy"') < page.index('data-testid="strategy-guide-table"') < page.index('name="change"')
+    assert 'data-testid="strategy-recommendation"' not in page  # no service chosen yet
+    assert "<script>" not in page and "style=" not in page
+
+    page = client.get(reverse("deployments:start"), {"service": service.slug}).content.decode()
+    recommendation = page[page.index('data-testid="strategy-recommendation"'):page.index('data-testid="strategy-guide-table"')]
+    assert "Recommended for" in recommendation and "Canary" in recommendation and "standard-tier" in recommendation
+    assert f'<option value="{service.slug}" selected>' in page  # the form is filled in with the service
+
+    critical = ServiceFactory(slug="ledger", name="Ledger", tier="critical")
+    partial = client.get(reverse("deployments:start"), {"service": "ledger"}, headers={"HX-Request": "true"}).content.decode()
+    assert partial.lstrip().startswith('<div id="strategy-guide"') and "<html" not in partial
+    assert "Blue-green" in partial and "Ledger is a critical service" in partial
+
+    release = ReleaseFactory(version="v9.9.1", release_type="patch")  # a patch alone would be canary
+    Dependency.objects.create(release=release, kind="db_migration", description="New column")
+    page = client.get(reverse("deployments:start"), {"service": service.slug, "release": "v9.9.1"}).content.decode()
+    assert "in release v9.9.1" in page and "Database migrations" in page and "<strong>Blue-green</strong>" in page
+
+    # Without JavaScript: the button shows the recommendation for the chosen service, keeps the values, starts nothing.
+    response = client.post(reverse("deployments:start"), {"service": critical.slug, "environment": "production",
+                                                           "version": "5.0.0", "strategy": "rolling", "recommend": "1"})
+    page = response.content.decode()
+    assert response.status_code == 200 and not Deployment.objects.exists()
+    assert "Ledger is a critical service" in page and 'value="5.0.0"' in page and '<option value="rolling" selected>' in page
+    assert 'hx-get="/deployments/new/"' in page and 'hx-target="#strategy-guide"' in page
+    viewer = client_for("viewer").get(reverse("deployments:start"), {"service": "ledger"}).content.decode()
+    assert "Only delivery managers" in viewer and "Ledger is a critical service" in viewer

@@ -65,10 +65,20 @@ def test_mttr_of_incidents_of_1_2_and_3_hours_is_a_mean_of_2_hours():
     assert (mean, median) == (timedelta(hours=3), timedelta(hours=1))
 
 
-def test_no_data_gives_no_value_and_no_level_except_frequency():
+def test_no_data_gives_no_value_a_low_level_and_says_so():
+    """The contract: every level is one of elite, high, medium, low. Without data a metric
+    cannot be shown to be better than low; its value stays None and `no_data` names it."""
     metrics = domain.dora_metrics(facts([]), START, END)
     assert metrics.deployment_frequency_per_day == 0
-    assert metrics.levels == {"deployment_frequency": "low", "lead_time": None, "change_failure_rate": None, "mttr": None}
+    assert (metrics.lead_time_hours_median, metrics.change_failure_rate, metrics.mttr_hours) == (None, None, None)
+    assert metrics.levels == {"deployment_frequency": "low", "lead_time": "low", "change_failure_rate": "low", "mttr": "low"}
+    assert metrics.no_data == ("lead_time", "change_failure_rate", "mttr")
+    body = metrics.as_dict()
+    assert set(body["levels"].values()) <= set(domain.LEVELS) and body["no_data"] == ["lead_time", "change_failure_rate", "mttr"]
+    assert not metrics.has_data("mttr") and metrics.has_data("deployment_frequency")
+    assert (domain.lead_time_level(None), domain.mttr_level(None), domain.change_failure_level(None)) == ("low",) * 3
+    measured = domain.dora_metrics(facts([DeploymentFact("succeeded", T0, (T0 - timedelta(minutes=30),))]), START, END)
+    assert measured.no_data == ("mttr",) and measured.levels["lead_time"] == "elite"
 
 
 @pytest.mark.parametrize(("per_day", "level"), [
@@ -127,7 +137,9 @@ def test_five_levels_of_four_characteristics_as_the_issue_lists():
     assert names == ["Manual Delivery", "Automated Build/Test", "Continuous Delivery", "Continuous Deployment",
                      "DevOps Excellence"]
     labels = {lvl.number: [c.label for c in lvl.characteristics] for lvl in domain.MATURITY_LEVELS}
-    assert labels[2] == ["CI pipeline", "Automated unit tests", "Manual deploys", "Basic monitoring"]
+    # The issue's level-2 "Manual deploys", worded so that a team deploying automatically meets it
+    # too (a level's characteristics must also hold for the levels above it).
+    assert labels[2] == ["CI pipeline", "Automated unit tests", "Repeatable deploys (by hand or automated)", "Basic monitoring"]
     assert labels[4] == ["Automated deploys", "Feature flags", "Canary releases", "Self-healing systems"]
     assert labels[5] == ["Zero-downtime deploys", "Automated rollbacks", "Chaos engineering", "Full observability"]
 
@@ -139,6 +151,30 @@ def test_level_is_the_highest_with_it_and_everything_below_met():
     assert [c.key for c in result.missing] == ["full_ci_cd", "automated_testing", "push_button_deploys",
                                                "comprehensive_monitoring"]
     assert len(result.recommendations) == 4
+
+
+def test_no_characteristic_of_levels_1_to_4_requires_staying_manual():
+    """A team's level is the highest whose characteristics and all below are met, so nothing
+    below the top may ask whether something is *still* manual: a team that has automated it
+    must be able to answer yes."""
+    for level in domain.MATURITY_LEVELS[:4]:
+        for c in level.characteristics:
+            text = f"{c.label} {c.question}".lower()
+            assert "still" not in text, c.key
+            if "by hand" in text:
+                assert "even by hand" in text or "by hand or automat" in text, c.key
+    deploys = domain.CHARACTERISTICS["ci_manual_deploys"]
+    assert "automatically" in deploys.question and "artefact" in deploys.question
+
+
+def test_a_fully_automated_team_meeting_every_characteristic_is_level_5():
+    automated = {key: True for key in domain.CHARACTERISTICS}  # ci_manual_deploys answered yes: the new wording
+    result = domain.assess_maturity(automated)
+    assert (result.level, result.level_name, result.missing) == (5, "DevOps Excellence", ())
+    lacking_one_level_3_item = {**automated, "automated_testing": False}
+    result = domain.assess_maturity(lacking_one_level_3_item)
+    assert (result.level, result.target) == (2, 3)
+    assert [c.key for c in result.missing] == ["automated_testing"]
 
 
 def test_partly_met_target_lists_only_what_is_missing():

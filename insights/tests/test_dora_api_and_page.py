@@ -147,3 +147,29 @@ def test_api_schema_mentions_dora(client_for):
         else "/api/v1/dora/" in response.content.decode()
 
 
+
+
+def test_a_metric_without_data_is_low_with_a_null_value_and_named_in_no_data(api_for, client_for, data):
+    """The contract: each level is one of elite, high, medium, low, even without data."""
+    params = {"service": "api", "start": "2026-01-01", "end": "2026-01-31"}  # nothing happened in January
+    body = api_for("viewer").get("/api/v1/dora/", params).json()
+    assert body["levels"] == {"deployment_frequency": "low", "lead_time": "low", "change_failure_rate": "low", "mttr": "low"}
+    assert (body["lead_time_hours_median"], body["change_failure_rate"], body["mttr_hours"]) == (None, None, None)
+    assert body["deployment_frequency_per_day"] == 0.0
+    assert body["no_data"] == ["lead_time", "change_failure_rate", "mttr"]
+    assert api_for("viewer").get("/api/v1/dora/", {"service": "api", "start": "2026-03-01", "end": "2026-03-04"}).json()[
+        "no_data"] == []
+    html = client_for("viewer").get("/insights/", params).content.decode()
+    assert '<span class="badge muted" data-testid="level-mttr">no data</span>' in html
+    assert 'data-testid="level-deployment_frequency">low</span>' in html
+    rows = list(csv.DictReader(io.StringIO(b"".join(
+        client_for("viewer").get("/insights/dora.csv", params).streaming_content).decode())))
+    assert rows[0]["level_mttr"] == "low" and rows[0]["mttr_hours"] == ""
+    assert rows[0]["no_data"] == "lead_time change_failure_rate mttr"
+    figures = client_for("viewer").get("/insights/", params).context["figures"]
+    assert figures["mttr"]["data"][0]["text"][-1] == "no data"
+
+
+def test_dashboard_tile_shows_no_data_rather_than_a_level(client_for, db):
+    html = client_for("viewer").get("/dashboard/panels/dora/").content.decode()
+    assert 'badge muted">no data</span>' in html and "None" not in html

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from deployments import services as deployments_services
 from deployments.tests.factories import DeploymentFactory
 from incidents.tests.factories import IncidentFactory
 from insights import domain, selectors, services
@@ -20,14 +21,17 @@ LEVEL_1_2 = {c.key: "on" for lvl in domain.MATURITY_LEVELS[:2] for c in lvl.char
 
 
 @pytest.fixture
-def team():
+def team(users):
     team = TeamFactory(slug="payments", name="Payments")
     api = ServiceFactory(slug="api", team=team)
     other = ServiceFactory(slug="search", team=TeamFactory(slug="search"))
     now = timezone.now()
-    for i in range(3):
+    for i in range(3):  # canaries the portal ran in production
+        DeploymentFactory(service=api, strategy="canary", state="succeeded", finished_at=now - timedelta(days=i))
+    for i in range(2):  # reported by a pipeline: its word, not evidence of a strategy
         DeploymentFactory(service=api, strategy="canary", state="succeeded", recorded=True, finished_at=now - timedelta(days=i))
-    DeploymentFactory(service=api, strategy="rolling", state="rolled_back", finished_at=now)
+    halted = deployments_services.deployment_request(service=api, version="9.0", strategy="rolling", by=users["manager"])
+    deployments_services.metrics_push(deployment=halted, healthy=False)  # the health gate rolls it back
     DeploymentFactory(service=api, strategy="canary", state="refused")
     DeploymentFactory(service=other, strategy="canary", state="rolled_back")  # another team's
     IncidentFactory(services=[api])
@@ -37,16 +41,47 @@ def team():
 def test_team_delivery_facts_from_aggregates(team, django_assert_max_num_queries):
     with django_assert_max_num_queries(3):
         facts = selectors.team_delivery_facts(team=team)
-    assert facts.deployments == 4  # the refused one does not count
+    assert facts.deployments == 6  # the refused one does not count
     assert facts.canary_deployments == 3
     assert facts.automatic_rollbacks == 1
-    assert facts.pipeline_deployments == 3 and facts.portal_deployments == 1
+    assert facts.pipeline_deployments == 2 and facts.portal_deployments == 4
     assert facts.incidents == 1
-    assert facts.deploys_per_day == pytest.approx(3 / 30)
+    assert facts.deploys_per_day == pytest.approx(5 / 30)
     evidence = domain.maturity_evidence(facts)
-    assert "3 canary rollouts" in evidence["canary_releases"]
-    assert "1 automatic rollbacks" in evidence["automated_rollbacks"]
+    assert "3 canary rollouts run by the portal in production" in evidence["canary_releases"]
+    assert "1 automatic rollbacks in production (a metric gate breached)" in evidence["automated_rollbacks"]
     assert "automated_deploys" not in evidence
+
+
+def test_evidence_counts_only_what_the_portal_saw_in_production(users):
+    """A manager's rollback is not automatic, a pipeline's report proves no strategy and no
+    automatic rollback, and staging proves nothing about production."""
+    team = TeamFactory(slug="cards")
+    api = ServiceFactory(slug="cards-api", team=team)
+    manager = users["manager"]
+    now = timezone.now()
+    manual = deployments_services.deployment_request(service=api, version="1.0", strategy="canary", by=manager)
+    deployments_services.deployment_rollback(deployment=manual, by=manager, reason="Wrong build")
+    for status in ("rolled_back", "succeeded"):
+        deployments_services.deployment_record(service=api, version=f"1.1-{status}", strategy="canary", status=status, by=manager)
+    reported = deployments_services.deployment_record(service=api, version="1.2", status="succeeded", by=manager)
+    assert reported.strategy == "unknown"  # a report without a strategy is not assumed canary
+    staging = deployments_services.deployment_request(service=api, environment="staging", version="1.3", by=manager)
+    deployments_services.metrics_push(deployment=staging, error_rate=0.5)
+    DeploymentFactory(service=api, strategy="blue_green", state="succeeded", environment="staging", finished_at=now)
+    facts = selectors.team_delivery_facts(team=team)
+    assert (facts.automatic_rollbacks, facts.canary_deployments) == (0, 0)
+    assert (facts.progressive_without_incident, facts.progressive_with_incident) == (0, 0)
+    evidence = domain.maturity_evidence(facts)
+    assert not {"automated_rollbacks", "canary_releases", "zero_downtime_deploys"} & set(evidence)
+
+    gated = deployments_services.deployment_request(service=api, version="2.0", strategy="canary", by=manager)
+    deployments_services.metrics_push(deployment=gated, error_rate=0.02)
+    assert gated.events.get(action="breach").actor is None
+    DeploymentFactory(service=api, strategy="blue_green", state="succeeded", finished_at=now)  # run by the portal
+    facts = selectors.team_delivery_facts(team=team)
+    assert facts.automatic_rollbacks == 1 and facts.progressive_without_incident == 1 and facts.canary_deployments == 0
+    assert set(domain.maturity_evidence(facts)) >= {"automated_rollbacks", "zero_downtime_deploys"}
 
 
 def test_recording_an_assessment_fills_in_the_evidence(team, users):

@@ -64,7 +64,8 @@ def test_levels_are_monotonic_in_the_metric(a, b):
     rlo, rhi = lo / 1e6, hi / 1e6
     assert RANK[domain.change_failure_level(rhi)] >= RANK[domain.change_failure_level(rlo)]
     assert domain.frequency_level(None) == domain.LOW
-    assert domain.lead_time_level(None) is None and domain.change_failure_level(None) is None
+    # Without a value, no level better than low can be shown (the contract allows no null level).
+    assert domain.lead_time_level(None) == domain.change_failure_level(None) == domain.mttr_level(None) == domain.LOW
 
 
 @FAST
@@ -95,8 +96,12 @@ def test_dora_from_any_records(deployments, incidents, span):
         assert 0.0 <= metrics.change_failure_rate <= 1.0
     assert metrics.lead_time_hours_median is None or metrics.lead_time_hours_median >= 0
     assert metrics.mttr_hours is None or metrics.mttr_hours >= 0
+    values = {"deployment_frequency": metrics.deployment_frequency_per_day, "lead_time": metrics.lead_time_hours_median,
+              "change_failure_rate": metrics.change_failure_rate, "mttr": metrics.mttr_hours}
     for name, level in metrics.levels.items():
-        assert level in domain.LEVELS or (level is None and name != "deployment_frequency")
+        assert level in domain.LEVELS  # the contract: always one of the four
+        assert (name in metrics.no_data) == (values[name] is None)
+        assert values[name] is not None or level == domain.LOW
     body = metrics.as_dict()
     assert body["days"] == (end - start).days + 1
 
