@@ -286,6 +286,9 @@ SPECTACULAR_SETTINGS = {
     # Several models have a `state`; name each set of choices after its model.
     "ENUM_NAME_OVERRIDES": {
         "DeploymentStateEnum": "deployments.models.DeploymentState",
+        "DoraLevelEnum": "insights.domain.LEVELS",
+        "StrategyEnum": "deployments.models.Strategy",
+        "DeploymentStrategyEnum": "deployments.models.DEPLOYMENT_STRATEGIES",
     },
 }
 
