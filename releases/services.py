@@ -28,7 +28,8 @@ def _url(release):
 
 @transaction.atomic
 def release_create(*, version: str, target_date, services=(), product: str = "portal", by=None, at=None) -> Release:
-    """A new release; its type comes from the previous version of the same product.
+    """A new release; its type comes from the previous final release of the same product,
+    and the product's later releases are retyped against it (releases/domain.py).
 
     Also creates the T-7/T-1/T-0/T+1 checklist (owned by `by`) and a default rollout plan.
     """
@@ -40,21 +41,36 @@ def release_create(*, version: str, target_date, services=(), product: str = "po
     product = (product or "portal").strip()
     if Release.objects.filter(version=version).exists():
         raise ValidationError({"version": [f"A release {version} already exists."]})
-    others = Release.objects.filter(product=product).values_list("version", flat=True)
-    previous = domain.previous_version(version, others)
+    # The product's releases as (version, type) by pk: the new one's previous release and
+    # those after it that it retypes, in one read.
+    rows = {pk: (text, kind) for pk, text, kind in
+            Release.objects.filter(product=product).values_list("pk", "version", "release_type")}
     release = Release.objects.create(
         version=version,
         product=product,
-        release_type=domain.release_type_for(version, previous),
+        release_type=domain.release_type_among(version, [text for text, _kind in rows.values()]),
         target_date=target_date,
         created_by=by,
     )
+    rows[release.pk] = (release.version, release.release_type)
+    _retype(domain.retype_after(release.version, rows), because=release, by=by)
     service_objs = [s if isinstance(s, Service) else Service.objects.get(slug=s) for s in services]
     release.services.set(service_objs)
     for kind, due in domain.t_dates(target_date).items():
         CommsItem.objects.create(release=release, kind=kind, due_date=due, owner=by)
     RolloutPlan.objects.create(release=release)
     return release
+
+
+def _retype(new_types: dict, *, because: Release, by=None) -> None:
+    """Save the recomputed types (pk -> type) of a product's later releases, audited."""
+    if not new_types:
+        return
+    for release in Release.objects.filter(pk__in=new_types):
+        release.release_type = new_types[release.pk]
+        release._history_user = by
+        release._change_reason = f"type recomputed: {because.version} is now an earlier release of {release.product}"
+        release.save(update_fields=["release_type"])
 
 
 def _scope_finalised(release) -> bool:
