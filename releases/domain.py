@@ -4,6 +4,9 @@ No ORM, no I/O, no clock: callers pass plain values and `at`.
 
 Decisions written down here:
 
+- **A version has one spelling**: ``v`` + the semantic version (``canonical_version``).
+  Input may omit the ``v``, write ``V`` or carry spaces around; ``2.5.0`` and ``v2.5.0`` are
+  the same release. Creating and looking up releases go through it.
 - **Release type** comes from the previous *final* release of the same product: the
   highest final version (no pre-release part) below the new version's final version.
   Pre-releases never count as the previous release, and a pre-release has the type of its
@@ -32,7 +35,7 @@ from datetime import date, datetime, timedelta
 
 # --- Versions --------------------------------------------------------------------------
 VERSION_RE = re.compile(
-    r"^v?(?P<major>0|[1-9]\d*)\.(?P<minor>0|[1-9]\d*)\.(?P<patch>0|[1-9]\d*)"
+    r"^[vV]?(?P<major>0|[1-9]\d*)\.(?P<minor>0|[1-9]\d*)\.(?P<patch>0|[1-9]\d*)"
     r"(?:-(?P<pre>[0-9A-Za-z.-]+))?(?:\+(?P<build>[0-9A-Za-z.-]+))?$"
 )
 
@@ -72,6 +75,21 @@ def parse_version(text: str) -> Version:
     if not match:
         raise ValueError(f"{text!r} is not a semantic version (like v2.5.0).")
     return Version(int(match["major"]), int(match["minor"]), int(match["patch"]), match["pre"] or "~")
+
+
+def canonical_version(text: str) -> str:
+    """The one spelling of a version: ``v`` + the semantic version, e.g. `` V2.5.0-rc.1 `` ->
+    ``v2.5.0-rc.1``; ValueError if it is not semantic versioning."""
+    stripped = (text or "").strip()
+    parse_version(stripped)
+    return "v" + (stripped[1:] if stripped[:1] in ("v", "V") else stripped)
+
+
+def version_spellings(text: str) -> list[str]:
+    """The canonical spelling first, then the others stored before versions had one
+    (``2.5.0``, ``V2.5.0``): what a lookup by version matches. ValueError if not semver."""
+    canonical = canonical_version(text)
+    return [canonical, canonical[1:], "V" + canonical[1:]]
 
 
 def _finals(versions: Iterable[str]) -> list[tuple[Version, str]]:

@@ -19,6 +19,13 @@ class ReleaseForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
 
+    def clean_version(self):
+        """The canonical spelling (``2.5.0`` -> ``v2.5.0``, releases/domain.py)."""
+        try:
+            return domain.canonical_version(self.cleaned_data["version"])
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
 
 class ReleaseEditForm(concurrency.VersionedForm):
     """Move the target date; carries the release's edit_version (the second editor is told)."""

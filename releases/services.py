@@ -11,7 +11,7 @@ from delivery_portal.errors import ProcessError
 from delivery_portal.notifications import notify
 from sla.models import Service
 
-from . import domain
+from . import domain, selectors
 from .models import BugFix, CommsItem, CommsKind, Dependency, Evidence, Feature, Release, RolloutPlan, ScopeChange
 
 SCOPE_MODELS = {"feature": Feature, "bug_fix": BugFix, "dependency": Dependency}
@@ -31,15 +31,15 @@ def release_create(*, version: str, target_date, services=(), product: str = "po
     """A new release; its type comes from the previous final release of the same product,
     and the product's later releases are retyped against it (releases/domain.py).
 
+    `version` is stored in its canonical spelling (``v`` + semver): ``2.5.0`` is ``v2.5.0``.
     Also creates the T-7/T-1/T-0/T+1 checklist (owned by `by`) and a default rollout plan.
     """
-    version = (version or "").strip()
     try:
-        domain.parse_version(version)
+        version = domain.canonical_version(version)
     except ValueError as exc:
         raise ValidationError({"version": [str(exc)]}) from exc
     product = (product or "portal").strip()
-    if Release.objects.filter(version=version).exists():
+    if selectors.version_taken(version):
         raise ValidationError({"version": [f"A release {version} already exists."]})
     # The product's releases as (version, type) by pk: the new one's previous release and
     # those after it that it retypes, in one read.

@@ -27,7 +27,11 @@ def _can_plan(user):
 
 
 def _get_release(version):
-    return get_object_or_404(selectors.release_detail_queryset(), version=version)
+    """The release of the URL's version in any spelling (``/releases/2.5.0/`` is v2.5.0)."""
+    release = selectors.release_by_version(version, selectors.release_detail_queryset())
+    if release is None:
+        raise Http404(f"No release {version}.")
+    return release
 
 
 def _apply_errors(form, exc: ValidationError):

@@ -92,6 +92,22 @@ def test_retype_after_one_pass_over_the_later_releases():
     assert domain.retype_after("v2.4.2", releases) == {3: "minor"}
 
 
+@pytest.mark.parametrize(
+    "text, canonical",
+    [("v2.5.0", "v2.5.0"), ("2.5.0", "v2.5.0"), (" V2.5.0 ", "v2.5.0"), ("\t2.5.0-rc.1\n", "v2.5.0-rc.1"),
+     ("v1.0.0+build.7", "v1.0.0+build.7")],
+)
+def test_canonical_version(text, canonical):
+    assert domain.canonical_version(text) == canonical
+    assert domain.version_spellings(text)[0] == canonical
+
+
+@pytest.mark.parametrize("bad", ["2.5", "vv2.5.0", "v 2.5.0", "", None])
+def test_canonical_version_refuses_what_is_not_semver(bad):
+    with pytest.raises(ValueError):
+        domain.canonical_version(bad)
+
+
 @pytest.mark.parametrize("bad", ["2.5", "v2.5.x", "", "v02.1.0", "release-1"])
 def test_bad_versions(bad):
     with pytest.raises(ValueError):
