@@ -1,6 +1,7 @@
 from datetime import datetime
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from delivery_portal import concurrency
@@ -32,6 +33,15 @@ class ReleaseEditForm(concurrency.VersionedForm):
 
     target_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}),
                                   help_text="Open checklist items move with it.")
+
+
+class CommsOwnerForm(forms.Form):
+    """The owner of one checklist item, by username; only active users."""
+
+    owner = forms.ModelChoiceField(
+        queryset=get_user_model().objects.filter(is_active=True), to_field_name="username",
+        error_messages={"invalid_choice": "The owner must be an active user.", "required": "Choose the new owner."},
+    )
 
 
 class FeatureForm(forms.ModelForm):

@@ -192,6 +192,13 @@ def comms_items(release: Release, *, at=None) -> list[dict]:
     return rows
 
 
+def comms_owner_choices():
+    """Who may own a checklist item: the active users, by username (one query)."""
+    from django.contrib.auth import get_user_model
+
+    return list(get_user_model().objects.filter(is_active=True).order_by("username").only("pk", "username"))
+
+
 def release_list(*, product=None):
     qs = Release.objects.prefetch_related("services").order_by("-target_date", "-id")
     if product:

@@ -204,6 +204,27 @@ def comms_item_set_done(*, item: CommsItem, done: bool, by=None, at=None) -> Com
 
 
 @transaction.atomic
+def comms_item_set_owner(*, item: CommsItem, owner, by=None) -> CommsItem:
+    """Hand a checklist item to another owner (an active user), in the item's audit history.
+
+    An open item's overdue reminder is re-armed, so the new owner is reminded once too.
+    """
+    if owner is None or not getattr(owner, "is_active", False):
+        raise ValidationError({"owner": ["The owner must be an active user."]})
+    item = CommsItem.objects.select_for_update().get(pk=item.pk)
+    if item.owner_id == owner.pk:
+        return item
+    previous = item.owner.username if item.owner_id else "nobody"
+    item.owner = owner
+    if not item.done:
+        item.reminded_at = None
+    item._history_user = by
+    item._change_reason = f"owner changed from {previous} to {owner.username}"
+    item.save()
+    return item
+
+
+@transaction.atomic
 def rollout_plan_set(
     *, release: Release, window_start=None, window_end=None, strategy: str = "", rollback_plan: str = "",
     monitoring_hours: int = 24, by=None, expected_version=None,
