@@ -1,7 +1,9 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from delivery_portal import roles
@@ -44,7 +46,14 @@ class ChangeViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.L
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         fields, service_list, template = serializer.to_fields(serializer.validated_data)
-        change = services.change_create(user=request.user, services=service_list or (), template=template, **fields)
+        try:
+            change = services.change_create(user=request.user, services=service_list or (), template=template, **fields)
+        except DjangoValidationError as exc:
+            # 400 {"field": [...]}, with the services under "impact" where the request has them.
+            errors = dict(exc.message_dict)
+            if "services" in errors:
+                errors["impact"] = {"services": errors.pop("services")}
+            raise ValidationError(errors) from exc
         return Response(self._show(change), status=status.HTTP_201_CREATED)
 
     def _show(self, change):

@@ -5,6 +5,9 @@
   (implemented first, reviewed by the CAB within 5 days afterwards).
 - Lead time from submission to the window's start: normal 5 days, expedited 24 hours.
 - Required fields on submission; a rollback plan for normal and expedited changes.
+- A standard change is pre-approved only as its template defines it: its implementation,
+  rollback and testing plans are the template's, and its services are among the
+  template's services when the template names any (`template_deviations`).
 - The transition table: (state, action) -> new state.
 """
 
@@ -230,6 +233,58 @@ def submission_problems(
         problems.append(lead)
     if change_type == STANDARD and not has_template:
         problems.append("A standard change must be created from a pre-approved standard-change template.")
+    return problems
+
+
+# --- Standard changes: the template is the approval --------------------------------
+# The fields of a standard change that are the template's own (field name -> label).
+TEMPLATE_FIXED_FIELDS: dict[str, str] = {
+    "implementation_plan": "implementation plan",
+    "rollback_plan": "rollback plan",
+    "testing_plan": "testing plan",
+}
+
+
+def _same_text(a: object, b: object) -> bool:
+    """Equal texts once line endings and surrounding spaces are ignored (forms send \\r\\n)."""
+    def clean(value):
+        return str(value or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+
+    return clean(a) == clean(b)
+
+
+def template_deviations(
+    *,
+    template_name: str,
+    template_values: Mapping[str, object],
+    template_services: Iterable[str] = (),
+    values: Mapping[str, object],
+    services: Iterable[str] | None = None,
+) -> dict[str, list[str]]:
+    """Where a standard change departs from its pre-approved template (field -> messages; empty: none).
+
+    `values` holds what the requester sent; a plan left empty (None or "") means "the
+    template's" and is no deviation. `services` (names or slugs; None: not sent) must be
+    among `template_services` when the template names any.
+    """
+    problems: dict[str, list[str]] = {}
+    for name, label in TEMPLATE_FIXED_FIELDS.items():
+        sent = values.get(name)
+        if sent is None or (isinstance(sent, str) and not sent.strip()):
+            continue
+        if not _same_text(sent, template_values.get(name)):
+            problems[name] = [
+                f"A standard change is pre-approved as its template {template_name!r} defines it: the {label} "
+                f"is the template's and cannot be changed. Leave it out, or request a normal change."
+            ]
+    allowed = set(template_services)
+    if services is not None and allowed:
+        outside = sorted(set(services) - allowed)
+        if outside:
+            problems["services"] = [
+                f"The template {template_name!r} is pre-approved for {', '.join(sorted(allowed))} only; "
+                f"not for {', '.join(outside)}. Request a normal change for other services."
+            ]
     return problems
 
 

@@ -4,7 +4,9 @@ from delivery_portal import concurrency
 
 from sla.models import Service
 
+from . import domain
 from .models import ChangeRequest, ChangeType
+from .services import template_values
 
 DT_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -53,16 +55,48 @@ class ChangeRequestForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["window_start"].input_formats = [DT_FORMAT, "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
         self.fields["window_end"].input_formats = [DT_FORMAT, "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
-        is_standard = template is not None or (self.instance.pk and self.instance.template_id)
-        if is_standard:
+        if template is None and self.instance.pk and self.instance.template_id:
+            template = self.instance.template
+        self.template = template
+        if template is not None:
             self.fields["change_type"].choices = [(ChangeType.STANDARD, "Standard")]
         else:
             self.fields["change_type"].choices = [c for c in ChangeType.choices if c[0] != ChangeType.STANDARD]
         if self.instance.pk:
             self.initial.setdefault("services", list(self.instance.services.all()))
+        if template is not None:
+            self._follow_template(template)
+
+    def _follow_template(self, template):
+        """A standard change is pre-approved as its template defines it (changes/domain.py):
+        the plans are shown read-only with the template's text, the services limited to the
+        template's (when it names any)."""
+        values = template_values(template)
+        for name in domain.TEMPLATE_FIXED_FIELDS:
+            field = self.fields[name]
+            field.disabled = True  # a posted value is not taken; clean() refuses a different one
+            field.help_text = f"From the standard-change template {template.title!r} (pre-approved as written)."
+            self.initial[name] = values[name]
+        allowed = list(template.services.all())
+        if allowed:
+            services = self.fields["services"]
+            services.queryset = services.queryset.filter(pk__in=[s.pk for s in allowed])
+            services.help_text = f"The template is pre-approved for {', '.join(s.slug for s in allowed)} only."
+            services.error_messages["invalid_choice"] = (
+                f"The template {template.slug!r} is pre-approved for {', '.join(s.slug for s in allowed)} only; "
+                "request a normal change for other services."
+            )
 
     def clean(self):
         data = super().clean()
+        if self.template is not None:
+            # The read-only plans: a different text posted anyway is refused, naming the field.
+            sent = {name: self.data.get(self.add_prefix(name)) for name in domain.TEMPLATE_FIXED_FIELDS}
+            problems = domain.template_deviations(
+                template_name=self.template.slug, template_values=template_values(self.template), values=sent
+            )
+            for name, messages in problems.items():
+                self.add_error(name, messages)
         start, end = data.get("window_start"), data.get("window_end")
         if start and end and end <= start:
             self.add_error("window_end", "The window must end after it starts.")

@@ -97,10 +97,12 @@ def change_create(*, user, services=(), template=None, at=None, **fields) -> Cha
     if template is not None:
         if not template.active:
             raise ProcessError("This standard-change template is retired.")
-        fields = {**_template_values(template), **{k: v for k, v in fields.items() if v not in (None, "")}}
+        template_services = list(template.services.all())
+        _refuse_template_deviations(template, fields, services or None, template_services)
+        fields = {**template_values(template), **{k: v for k, v in fields.items() if v not in (None, "")}}
         fields["change_type"] = ChangeType.STANDARD
         if not services:
-            services = list(template.services.all())
+            services = template_services
     _validate_window(fields)
     change = ChangeRequest(reference=allocate_reference(at=at), requester=user, template=template, **fields)
     _save(change, "created", user)
@@ -109,7 +111,25 @@ def change_create(*, user, services=(), template=None, at=None, **fields) -> Cha
     return change
 
 
-def _template_values(template: StandardChangeTemplate) -> dict:
+def _refuse_template_deviations(template, fields, services, template_services=None):
+    """ValidationError naming each field where a standard change departs from its template
+    (its plans are the template's; its services among the template's): changes/domain.py."""
+    if template_services is None:
+        template_services = list(template.services.all())
+    problems = domain.template_deviations(
+        template_name=template.slug,
+        template_values=template_values(template),
+        template_services=[s.slug for s in template_services],
+        values=fields,
+        services=None if services is None else [s.slug for s in services],
+    )
+    if problems:
+        from django.core.exceptions import ValidationError
+
+        raise ValidationError(problems)
+
+
+def template_values(template: StandardChangeTemplate) -> dict:
     return {
         "title": template.title,
         "description": template.description,
@@ -143,11 +163,29 @@ def change_update(*, change, user, services=None, expected_version=None, **field
         raise ProcessError("A standard change is created from a standard-change template; pick one from the catalogue.")
     if change.change_type != ChangeType.STANDARD and change.template_id is not None:
         change.template = None
+    if change.template_id is not None:
+        # Still standard: the plans and services stay the template's (changes/domain.py).
+        _refuse_template_deviations(change.template, fields, services)
+        for name, value in template_values(change.template).items():
+            if name in domain.TEMPLATE_FIXED_FIELDS:
+                setattr(change, name, value)
     _validate_window({"window_start": change.window_start, "window_end": change.window_end})
     _save(change, "draft saved", user)
     if services is not None:
         change.services.set(services)
     return change
+
+
+def template_problems(change: ChangeRequest) -> dict[str, list[str]]:
+    """Where a standard change's current content departs from its template (field -> messages)."""
+    template = change.template
+    return domain.template_deviations(
+        template_name=template.slug,
+        template_values=template_values(template),
+        template_services=[s.slug for s in template.services.all()],
+        values={name: getattr(change, name) or "" for name in domain.TEMPLATE_FIXED_FIELDS},
+        services=[s.slug for s in change.services.all()],
+    )
 
 
 def submission_values(change: ChangeRequest, services=None) -> dict:
@@ -169,6 +207,11 @@ def change_submit(*, change, user, at=None) -> ChangeRequest:
     problems = domain.submission_problems(
         change_type=change.change_type, values=submission_values(change), at=at, has_template=change.template_id is not None
     )
+    if change.change_type == ChangeType.STANDARD and change.template_id is not None:
+        # Pre-approval covers only what the template defines (a draft saved before this
+        # rule, or a template edited since, is put right by saving the draft again).
+        deviations = template_problems(change)
+        problems += [message for messages in deviations.values() for message in messages]
     if problems:
         raise ProcessError(f"{change.reference} cannot be submitted yet.", problems)
     change.state = new_state

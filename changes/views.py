@@ -166,12 +166,16 @@ def change_new(request):
             fields, service_list = form.service_fields()
             if template is not None:
                 fields.pop("change_type", None)
-            change = services.change_create(user=request.user, services=service_list, template=template, **fields)
-            return _after_save(request, change)
+            try:
+                change = services.change_create(user=request.user, services=service_list, template=template, **fields)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                return _after_save(request, change)
         return render(request, "changes/form.html", _form_context(request, form, template=template), status=400)
     initial = {}
     if template is not None:
-        initial = {**services._template_values(template), "change_type": "standard", "services": list(template.services.all())}
+        initial = {**services.template_values(template), "change_type": "standard", "services": list(template.services.all())}
         start = (timezone.now() + timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
         initial["window_start"] = start
         initial["window_end"] = start + timedelta(minutes=template.default_duration_minutes)
@@ -207,6 +211,9 @@ def change_edit(request, reference):
             except ProcessError as exc:
                 form.add_error(None, exc.detail)
                 return render(request, "changes/form.html", _form_context(request, form, change), status=409)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+                return render(request, "changes/form.html", _form_context(request, form, change), status=400)
             return _after_save(request, change)
         return render(request, "changes/form.html", _form_context(request, form, change), status=400)
     form = ChangeRequestForm(instance=change, initial=concurrency.initial_version(change))

@@ -3,7 +3,7 @@ from django.urls import reverse_lazy
 
 from changes.models import ChangeRequest
 from delivery_portal.strategy_guide import QUESTIONS
-from releases.models import Release
+from releases.selectors import release_by_version
 from sla.models import Service
 
 from .models import Strategy
@@ -40,7 +40,7 @@ class StartDeploymentForm(forms.Form):
         version = self.cleaned_data["release"].strip()
         if not version:
             return None
-        release = Release.objects.filter(version=version).first()
+        release = release_by_version(version)  # any spelling: 2.5.0 is v2.5.0
         if release is None:
             raise forms.ValidationError(f"No release {version}.")
         return release

@@ -3,7 +3,7 @@ from rest_framework import serializers
 from changes.models import ChangeRequest
 from delivery_portal.api.fields import IsoDateTimeField
 from delivery_portal.api.serializers import PortalModelSerializer
-from releases.models import Release
+from releases.serializers import ReleaseVersionField
 from sla.models import Service
 
 from .models import (
@@ -100,7 +100,7 @@ class DeploymentCreateSerializer(serializers.Serializer):
     strategy = serializers.ChoiceField(choices=Strategy.choices, required=False)
     commits = CommitInputSerializer(many=True, required=False, default=list)
     change = serializers.SlugRelatedField(slug_field="reference", queryset=ChangeRequest.objects.all(), required=False, allow_null=True)
-    release = serializers.SlugRelatedField(slug_field="version", queryset=Release.objects.all(), required=False, allow_null=True)
+    release = ReleaseVersionField(required=False, allow_null=True)  # any spelling: 2.5.0 is v2.5.0
     critical = serializers.BooleanField(required=False, default=False)
     reason = serializers.CharField(required=False, allow_blank=True, default="")
     started_at = IsoDateTimeField(required=False, allow_null=True)

@@ -1,7 +1,7 @@
 from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from delivery_portal import concurrency, roles
@@ -29,6 +29,15 @@ class ReleaseViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.
 
     def get_queryset(self):
         return selectors.release_detail_queryset().order_by("-target_date", "-id")
+
+    def get_object(self):
+        """The release of the URL's version in any spelling (``/releases/2.5.0/`` is v2.5.0)."""
+        version = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
+        release = selectors.release_by_version(version, self.filter_queryset(self.get_queryset()))
+        if release is None:
+            raise NotFound(f"No release {version}.")
+        self.check_object_permissions(self.request, release)
+        return release
 
     def perform_create(self, serializer):
         data = serializer.validated_data

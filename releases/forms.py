@@ -1,6 +1,7 @@
 from datetime import datetime
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from delivery_portal import concurrency
@@ -19,12 +20,28 @@ class ReleaseForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
 
+    def clean_version(self):
+        """The canonical spelling (``2.5.0`` -> ``v2.5.0``, releases/domain.py)."""
+        try:
+            return domain.canonical_version(self.cleaned_data["version"])
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
 
 class ReleaseEditForm(concurrency.VersionedForm):
     """Move the target date; carries the release's edit_version (the second editor is told)."""
 
     target_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}),
                                   help_text="Open checklist items move with it.")
+
+
+class CommsOwnerForm(forms.Form):
+    """The owner of one checklist item, by username; only active users."""
+
+    owner = forms.ModelChoiceField(
+        queryset=get_user_model().objects.filter(is_active=True), to_field_name="username",
+        error_messages={"invalid_choice": "The owner must be an active user.", "required": "Choose the new owner."},
+    )
 
 
 class FeatureForm(forms.ModelForm):

@@ -16,6 +16,27 @@ def release_detail_queryset():
     )
 
 
+def release_by_version(version: str, queryset=None) -> Release | None:
+    """The release of `version` in any spelling (``2.5.0``, `` V2.5.0``, ``v2.5.0``), or None.
+
+    Versions are stored canonically (``v`` + semver, releases/domain.py); a row stored in an
+    older spelling (the normalising migration leaves two rows that would collide) is still
+    found, the canonical one first. One query.
+    """
+    queryset = Release.objects.all() if queryset is None else queryset
+    try:
+        spellings = domain.version_spellings(version)
+    except ValueError:
+        return queryset.filter(version=(version or "").strip()).first()
+    matches = list(queryset.filter(version__in=spellings))
+    return min(matches, key=lambda release: spellings.index(release.version), default=None)
+
+
+def version_taken(version: str) -> bool:
+    """Whether a release of `version` (in any spelling) exists."""
+    return Release.objects.filter(version__in=domain.version_spellings(version)).exists()
+
+
 def newest_evidence(release: Release, *, at=None) -> dict[str, Evidence]:
     """criterion -> the newest Evidence recorded at or before `at` (default now)."""
     at = at or timezone.now()
@@ -169,6 +190,13 @@ def comms_items(release: Release, *, at=None) -> list[dict]:
             "overdue": domain.is_overdue(due=item.due_date, done=item.done, at=at.astimezone(tz)),
         })
     return rows
+
+
+def comms_owner_choices():
+    """Who may own a checklist item: the active users, by username (one query)."""
+    from django.contrib.auth import get_user_model
+
+    return list(get_user_model().objects.filter(is_active=True).order_by("username").only("pk", "username"))
 
 
 def release_list(*, product=None):

@@ -4,7 +4,7 @@ from delivery_portal.api.fields import IsoDateTimeField
 from delivery_portal.api.serializers import PortalModelSerializer
 from sla.models import Service
 
-from . import domain
+from . import domain, selectors
 from .models import BugFix, CommsItem, Dependency, Evidence, Feature, Release
 
 
@@ -55,13 +55,30 @@ class ReleaseSerializer(PortalModelSerializer):
         extra_kwargs = {"version": {"validators": []}}
 
     def validate_version(self, value):
+        """The canonical spelling (``2.5.0`` -> ``v2.5.0``); one release per version, however spelt."""
         try:
-            domain.parse_version(value)
+            version = domain.canonical_version(value)
         except ValueError as exc:
             raise serializers.ValidationError(str(exc)) from exc
-        if Release.objects.filter(version=value.strip()).exists():
-            raise serializers.ValidationError(f"A release {value.strip()} already exists.")
-        return value.strip()
+        if selectors.version_taken(version):
+            raise serializers.ValidationError(f"A release {version} already exists.")
+        return version
+
+
+class ReleaseVersionField(serializers.SlugRelatedField):
+    """A release named by its version in any spelling (``2.5.0`` finds v2.5.0)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("queryset", Release.objects.all())
+        super().__init__(slug_field="version", **kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        release = selectors.release_by_version(data, self.get_queryset())
+        if release is None:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data)
+        return release
 
 
 class EvidenceSerializer(PortalModelSerializer):

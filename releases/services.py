@@ -11,7 +11,7 @@ from delivery_portal.errors import ProcessError
 from delivery_portal.notifications import notify
 from sla.models import Service
 
-from . import domain
+from . import domain, selectors
 from .models import BugFix, CommsItem, CommsKind, Dependency, Evidence, Feature, Release, RolloutPlan, ScopeChange
 
 SCOPE_MODELS = {"feature": Feature, "bug_fix": BugFix, "dependency": Dependency}
@@ -28,33 +28,49 @@ def _url(release):
 
 @transaction.atomic
 def release_create(*, version: str, target_date, services=(), product: str = "portal", by=None, at=None) -> Release:
-    """A new release; its type comes from the previous version of the same product.
+    """A new release; its type comes from the previous final release of the same product,
+    and the product's later releases are retyped against it (releases/domain.py).
 
+    `version` is stored in its canonical spelling (``v`` + semver): ``2.5.0`` is ``v2.5.0``.
     Also creates the T-7/T-1/T-0/T+1 checklist (owned by `by`) and a default rollout plan.
     """
-    version = (version or "").strip()
     try:
-        domain.parse_version(version)
+        version = domain.canonical_version(version)
     except ValueError as exc:
         raise ValidationError({"version": [str(exc)]}) from exc
     product = (product or "portal").strip()
-    if Release.objects.filter(version=version).exists():
+    if selectors.version_taken(version):
         raise ValidationError({"version": [f"A release {version} already exists."]})
-    others = Release.objects.filter(product=product).values_list("version", flat=True)
-    previous = domain.previous_version(version, others)
+    # The product's releases as (version, type) by pk: the new one's previous release and
+    # those after it that it retypes, in one read.
+    rows = {pk: (text, kind) for pk, text, kind in
+            Release.objects.filter(product=product).values_list("pk", "version", "release_type")}
     release = Release.objects.create(
         version=version,
         product=product,
-        release_type=domain.release_type_for(version, previous),
+        release_type=domain.release_type_among(version, [text for text, _kind in rows.values()]),
         target_date=target_date,
         created_by=by,
     )
+    rows[release.pk] = (release.version, release.release_type)
+    _retype(domain.retype_after(release.version, rows), because=release, by=by)
     service_objs = [s if isinstance(s, Service) else Service.objects.get(slug=s) for s in services]
     release.services.set(service_objs)
     for kind, due in domain.t_dates(target_date).items():
         CommsItem.objects.create(release=release, kind=kind, due_date=due, owner=by)
     RolloutPlan.objects.create(release=release)
     return release
+
+
+def _retype(new_types: dict, *, because: Release, by=None) -> None:
+    """Save the recomputed types (pk -> type) of a product's later releases, audited."""
+    if not new_types:
+        return
+    for release in Release.objects.filter(pk__in=new_types):
+        release.release_type = new_types[release.pk]
+        release._history_user = by
+        release._change_reason = f"type recomputed: {because.version} is now an earlier release of {release.product}"
+        release.save(update_fields=["release_type"])
 
 
 def _scope_finalised(release) -> bool:
@@ -183,6 +199,27 @@ def comms_item_set_done(*, item: CommsItem, done: bool, by=None, at=None) -> Com
     item.done = done
     item.done_at = (at or timezone.now()) if done else None
     item.done_by = by if done else None
+    item.save()
+    return item
+
+
+@transaction.atomic
+def comms_item_set_owner(*, item: CommsItem, owner, by=None) -> CommsItem:
+    """Hand a checklist item to another owner (an active user), in the item's audit history.
+
+    An open item's overdue reminder is re-armed, so the new owner is reminded once too.
+    """
+    if owner is None or not getattr(owner, "is_active", False):
+        raise ValidationError({"owner": ["The owner must be an active user."]})
+    item = CommsItem.objects.select_for_update().get(pk=item.pk)
+    if item.owner_id == owner.pk:
+        return item
+    previous = item.owner.username if item.owner_id else "nobody"
+    item.owner = owner
+    if not item.done:
+        item.reminded_at = None
+    item._history_user = by
+    item._change_reason = f"owner changed from {previous} to {owner.username}"
     item.save()
     return item
 

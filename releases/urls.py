@@ -14,6 +14,7 @@ urlpatterns = [
     path("<str:version>/scope/<str:kind>/<int:pk>/edit/", views.scope_edit, name="scope_edit"),
     path("<str:version>/scope/<str:kind>/<int:pk>/remove/", views.scope_remove, name="scope_remove"),
     path("<str:version>/comms/<str:kind>/", views.comms_toggle, name="comms_toggle"),
+    path("<str:version>/comms/<str:kind>/owner/", views.comms_owner, name="comms_owner"),
     path("<str:version>/evidence/", views.evidence_record, name="evidence"),
     path("<str:version>/rollout/", views.rollout_edit, name="rollout"),
     path("<str:version>/notes/", views.release_notes, name="notes"),

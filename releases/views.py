@@ -15,7 +15,7 @@ from delivery_portal.errors import ConcurrentEditError, ProcessError
 from delivery_portal.exports import csv_response, dated_filename
 
 from . import domain, selectors, services
-from .forms import SCOPE_FORMS, ReleaseEditForm, ReleaseForm, RolloutForm, evidence_form_class
+from .forms import SCOPE_FORMS, CommsOwnerForm, ReleaseEditForm, ReleaseForm, RolloutForm, evidence_form_class
 from .models import CommsItem, Release
 from .notes import render_markdown
 from .services import SCOPE_MODELS
@@ -28,7 +28,11 @@ def _can_plan(user):
 
 
 def _get_release(version):
-    return get_object_or_404(selectors.release_detail_queryset(), version=version)
+    """The release of the URL's version in any spelling (``/releases/2.5.0/`` is v2.5.0)."""
+    release = selectors.release_by_version(version, selectors.release_detail_queryset())
+    if release is None:
+        raise Http404(f"No release {version}.")
+    return release
 
 
 def _apply_errors(form, exc: ValidationError):
@@ -129,7 +133,7 @@ def release_edit(request, version):
     return render(request, "releases/edit.html", {"release": release, "form": form, "can_plan": _can_plan(request.user)})
 
 
-def _detail_context(request, release, *, scope_forms=None):
+def _detail_context(request, release, *, scope_forms=None, comms_errors=None):
     results, decision, evidence = selectors.release_evaluation(release)
     criteria = [{"result": r, "evidence": evidence.get(r.criterion), "label": domain.CRITERION_LABELS[r.criterion],
                  "evidence_text": domain.evidence_summary(evidence[r.criterion].payload) if r.criterion in evidence else ""}
@@ -142,6 +146,9 @@ def _detail_context(request, release, *, scope_forms=None):
         "badge": {"GO": "go", "CONDITIONAL GO": "conditional", "NO-GO": "nogo"}[decision.recommendation],
         "rollout": selectors.rollout_summary(release),
         "comms": selectors.comms_items(release),
+        "comms_errors": comms_errors or {},
+        # The owner select of each checklist item (delivery managers): one query for all four.
+        "owner_choices": selectors.comms_owner_choices() if _can_plan(request.user) else [],
         "late_changes": list(selectors.late_scope_changes(release)[:50]),
         "scope_forms": scope_forms or {kind: form(prefix=kind) for kind, form in SCOPE_FORMS.items()},
         "can_plan": _can_plan(request.user),
@@ -239,6 +246,30 @@ def comms_toggle(request, version, kind):
     item = get_object_or_404(CommsItem, release=release, kind=kind)
     services.comms_item_set_done(item=item, done=request.POST.get("done") == "1", by=request.user)
     return _after_change(request, release, "comms")
+
+
+@require_POST
+@roles.role_required(roles.DELIVERY_MANAGER)
+def comms_owner(request, version, kind):
+    """Hand a checklist item to another owner: htmx swaps the checklist in place; without
+    JavaScript a plain POST comes back to the release page (400 with the error on the page)."""
+    release = _get_release(version)
+    item = get_object_or_404(CommsItem, release=release, kind=kind)
+    form = CommsOwnerForm(request.POST)
+    if form.is_valid():
+        try:
+            services.comms_item_set_owner(item=item, owner=form.cleaned_data["owner"], by=request.user)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, f"{item.get_kind_display()}: now owned by {form.cleaned_data['owner'].username}.")
+            return _after_change(request, release, "comms")
+    errors = {kind: " ".join(message for messages_ in form.errors.values() for message in messages_)}
+    context = _detail_context(request, release, comms_errors=errors)
+    if request.htmx:
+        return render(request, "releases/detail.html#comms", context)  # 200: htmx swaps only successes
+    context["history"] = history_entries(release)
+    return render(request, "releases/detail.html", context, status=400)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

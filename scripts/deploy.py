@@ -70,7 +70,7 @@ class LocalBackend:
     def __init__(self, args):
         setup_django()
         from changes.models import ChangeRequest
-        from releases.models import Release
+        from releases.selectors import release_by_version
         from sla.models import Service
 
         self.args = args
@@ -83,7 +83,7 @@ class LocalBackend:
             if self.change is None:
                 raise BadInput(f"unknown change {args.change!r}")
         if args.release:
-            self.release = Release.objects.filter(version=args.release).first()
+            self.release = release_by_version(args.release)  # any spelling: 2.5.0 is v2.5.0
             if self.release is None:
                 raise BadInput(f"unknown release {args.release!r}")
         self.user = None

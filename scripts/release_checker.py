@@ -48,10 +48,9 @@ def readiness_from_database(version: str) -> dict:
 
     if not apps.ready:
         django.setup()
-    from releases.models import Release
-    from releases.selectors import release_readiness
+    from releases.selectors import release_by_version, release_readiness
 
-    release = Release.objects.filter(version=version).first()
+    release = release_by_version(version)
     if release is None:
         raise BadInput(f"unknown release {version}")
     return release_readiness(release)
@@ -84,15 +83,15 @@ def main(argv=None, out=None) -> int:
     try:
         args = build_parser().parse_args(argv)
         try:
-            domain.parse_version(args.version)
+            version = domain.canonical_version(args.version)  # 2.5.0 and v2.5.0 are one release
         except ValueError as exc:
             raise BadInput(str(exc)) from exc
         if bool(args.url) != bool(args.token):
             raise BadInput("--url and --token go together")
         if args.url:
-            readiness = readiness_from_api(args.url, args.token, args.version)
+            readiness = readiness_from_api(args.url, args.token, version)
         else:
-            readiness = readiness_from_database(args.version)
+            readiness = readiness_from_database(version)
     except BadInput as exc:
         print(f"release_checker: {exc}", file=sys.stderr)
         return 2

@@ -28,7 +28,7 @@ PINNED = {
     "incident_detail": 9,  # writers see the details form: one query for the service list
     "change_calendar": 7,
     "cab_agenda": 6,  # 12 on the bench sets, which have changes awaiting the CAB (prefetches); the review backlog is a count and its 20 oldest
-    "release": 12,
+    "release": 13,  # +1 for delivery managers: the active users of the checklist's owner selects (one query for all four)
     "dora": 5,
     "api_incident_list": 5,
 }

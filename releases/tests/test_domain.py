@@ -44,12 +44,68 @@ def test_release_type(version, previous, expected):
     assert domain.release_type_for(version, previous) == expected
 
 
-def test_previous_version_is_the_highest_below():
+def test_previous_version_is_the_highest_final_below():
     others = ["v2.4.0", "v2.10.0", "v2.4.1", "v3.0.0", "junk", "v2.5.0-rc.1"]
-    assert domain.previous_version("v2.5.0", others) == "v2.5.0-rc.1"
+    # A pre-release is never the previous release (it was v2.5.0-rc.1, typing v2.5.0 "patch").
+    assert domain.previous_version("v2.5.0", others) == "v2.4.1"
+    assert domain.previous_version("v2.5.0-rc.2", others) == "v2.4.1"
     assert domain.previous_version("v2.4.1", others) == "v2.4.0"
     assert domain.previous_version("v2.11.0", others) == "v2.10.0"  # numeric, not text order
     assert domain.previous_version("v1.0.0", others) is None
+
+
+@pytest.mark.parametrize(
+    "history, version, expected",
+    [
+        # v2.4.3 -> v2.5.0-rc.1 -> v2.5.0: both minor (a pre-release has its final's type)
+        (["v2.4.3"], "v2.5.0-rc.1", "minor"),
+        (["v2.4.3", "v2.5.0-rc.1"], "v2.5.0", "minor"),
+        (["v2.4.3", "v2.5.0-rc.1", "v2.5.0-rc.2"], "v2.5.0", "minor"),
+        # v2.5.0 -> v3.0.0-rc.1 -> v3.0.0: both major
+        (["v2.4.3", "v2.5.0"], "v3.0.0-rc.1", "major"),
+        (["v2.4.3", "v2.5.0", "v3.0.0-rc.1"], "v3.0.0", "major"),
+        (["v2.5.0", "v3.0.0-rc.1", "v3.0.0"], "v3.0.1", "patch"),
+        # only pre-releases before: nothing to compare with, the shape decides
+        (["v3.0.0-rc.1", "v3.0.0-rc.2"], "v3.0.0", "major"),
+        # a pre-release made after its final still compares with the release before
+        (["v2.4.3", "v2.5.0"], "v2.5.0-rc.3", "minor"),
+    ],
+)
+def test_release_type_among_a_products_releases(history, version, expected):
+    assert domain.release_type_among(version, history) == expected
+    assert domain.release_type_among(version, [*history, version]) == expected  # its own row does not count
+
+
+def test_retype_after_one_pass_over_the_later_releases():
+    # v2.5.1 and v2.5.0 were computed against nothing; v2.4.0 joins below them.
+    releases = {1: ("v2.5.1", "patch"), 2: ("v3.0.0", "major"), 3: ("v2.4.0", "minor"), 4: ("v1.0.0", "major")}
+    assert domain.retype_after("v2.4.0", releases) == {1: "minor"}  # v1.0.0 comes before: untouched
+    releases = {1: ("v2.5.0", "minor"), 2: ("v1.8.0", "minor")}
+    assert domain.retype_after("v1.8.0", releases) == {1: "major"}
+    # v2.4.0 added later under v2.5.0: recomputed, still minor (nothing to save).
+    assert domain.retype_after("v2.4.0", {1: ("v2.5.0", "minor"), 2: ("v2.4.0", "minor")}) == {}
+    # A pre-release never changes the others' types.
+    releases = {1: ("v2.4.3", "patch"), 2: ("v2.5.0", "minor"), 3: ("v2.5.0-rc.1", "minor"), 4: ("junk", "patch")}
+    assert domain.retype_after("v2.5.0-rc.1", releases) == {}
+    # The v2.5.0 stored as "patch" by the old rule is put right by the next release below it.
+    releases = {1: ("v2.4.3", "patch"), 2: ("v2.5.0-rc.1", "minor"), 3: ("v2.5.0", "patch"), 4: ("v2.4.2", "patch")}
+    assert domain.retype_after("v2.4.2", releases) == {3: "minor"}
+
+
+@pytest.mark.parametrize(
+    "text, canonical",
+    [("v2.5.0", "v2.5.0"), ("2.5.0", "v2.5.0"), (" V2.5.0 ", "v2.5.0"), ("\t2.5.0-rc.1\n", "v2.5.0-rc.1"),
+     ("v1.0.0+build.7", "v1.0.0+build.7")],
+)
+def test_canonical_version(text, canonical):
+    assert domain.canonical_version(text) == canonical
+    assert domain.version_spellings(text)[0] == canonical
+
+
+@pytest.mark.parametrize("bad", ["2.5", "vv2.5.0", "v 2.5.0", "", None])
+def test_canonical_version_refuses_what_is_not_semver(bad):
+    with pytest.raises(ValueError):
+        domain.canonical_version(bad)
 
 
 @pytest.mark.parametrize("bad", ["2.5", "v2.5.x", "", "v02.1.0", "release-1"])
