@@ -116,8 +116,12 @@ def load(users):
         services.change_approve(change=emergency, user=oncall, at=at)
         services.change_start(change=emergency, user=oncall, at=at + timedelta(minutes=5))
         services.change_complete(change=emergency, user=oncall, at=at + timedelta(minutes=40))
-    standard, new = change("Rotate TLS certificates (demo)", oncall, "normal", _hour(timedelta(days=1)), hours=1)
-    if new:
-        ChangeRequest.objects.filter(pk=standard.pk).update(change_type="standard", template=certs)
-        standard.refresh_from_db()
+    title = "Rotate TLS certificates (demo)"
+    if not ChangeRequest.objects.filter(title=title).exists():
+        # A standard change is the template as approved: its plans and services, our window.
+        start = _hour(timedelta(days=1))
+        standard = services.change_create(
+            user=oncall, template=certs, services=[first], title=title, change_type="standard",
+            window_start=start, window_end=start + timedelta(hours=1),
+        )
         services.change_submit(change=standard, user=oncall)
