@@ -15,21 +15,32 @@ class AuditEntry:
     changes: list[tuple[str, str, str]] = field(default_factory=list)
 
 
-def history_entries(obj, limit: int = 50) -> list[AuditEntry]:
+def history_entries(obj, limit: int = 50, *, m2m_names: bool = False) -> list[AuditEntry]:
     """Newest first; each entry lists (field, old, new) against the record before it.
 
     Two queries whatever the history length: the records (with their users) and nothing
     else, since diffs are computed in memory.
+
+    `m2m_names`: for a model whose history tracks many-to-many fields
+    (`HistoricalRecords(m2m_fields=...)`), diff those in bulk and show the related objects by
+    name ("alice, bob" rather than through-table rows): one query for the rows of all the
+    records and one for the names, per field, instead of two queries per record.
     """
     records = list(obj.history.select_related("history_user").order_by("-history_date", "-history_id")[: limit + 1])
+    m2m = _m2m_members(records) if m2m_names else {}
     entries = []
     for index, record in enumerate(records[:limit]):
         previous = records[index + 1] if index + 1 < len(records) else None
         changes = []
         if previous is not None and record.history_type == "~":
-            delta = record.diff_against(previous)
+            delta = record.diff_against(previous, excluded_fields=list(m2m))
             for change in delta.changes:
                 changes.append((change.field, _show(change.old), _show(change.new)))
+            for name, (members, labels) in m2m.items():
+                old, new = members.get(previous.history_id, set()), members.get(record.history_id, set())
+                if old != new:
+                    changes.append((name, _show(_names(old, labels)), _show(_names(new, labels))))
+            changes.sort(key=lambda change: change[0])
         entries.append(
             AuditEntry(
                 at=record.history_date,
@@ -40,6 +51,28 @@ def history_entries(obj, limit: int = 50) -> list[AuditEntry]:
             )
         )
     return entries
+
+
+def _m2m_members(records) -> dict[str, tuple[dict, dict]]:
+    """For each tracked many-to-many field: {history_id: {related pk}} and {pk: label}."""
+    if not records:
+        return {}
+    found = {}
+    history_ids = [record.history_id for record in records]
+    for field in getattr(type(records[0]), "_history_m2m_fields", []):
+        through = getattr(records[0], field.name).model  # the field's history table (no query)
+        target = field.m2m_reverse_field_name()
+        members: dict = {}
+        for history_id, pk in through.objects.filter(history_id__in=history_ids).values_list("history_id", target):
+            members.setdefault(history_id, set()).add(pk)
+        wanted = set().union(*members.values()) if members else set()
+        labels = {pk: str(related) for pk, related in field.related_model._default_manager.in_bulk(wanted).items()} if wanted else {}
+        found[field.name] = (members, labels)
+    return found
+
+
+def _names(pks, labels) -> str:
+    return ", ".join(sorted(labels.get(pk, f"#{pk} (deleted)") for pk in pks))
 
 
 def _show(value) -> str:

@@ -105,7 +105,8 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         pm = getattr(incident, "postmortem", None) if selectors._has_postmortem(incident) else None
         if pm is None:
             return Response({"detail": "No post-mortem yet."}, status=status.HTTP_404_NOT_FOUND)
-        return Response(PostMortemSerializer(pm).data)
+        # Its ETag and `edit_version`: the version the page's editor checks (delivery_portal.concurrency).
+        return concurrency.set_etag(Response(PostMortemSerializer(pm).data), pm)
 
     def _out(self, incident):
         fresh = selectors.incident_queryset().get(pk=incident.pk)

@@ -98,6 +98,9 @@ class CorrectTimesForm(forms.Form):
 
 
 class PostMortemForm(forms.ModelForm):
+    # Optimistic concurrency: the version of the post-mortem this form edits (delivery_portal.concurrency).
+    edit_version = concurrency.version_form_field()
+
     class Meta:
         model = PostMortem
         fields = ["summary", "impact", "root_cause", "contributing_factors", "went_well", "went_badly"]

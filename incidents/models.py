@@ -132,7 +132,9 @@ class PostMortem(models.Model):
     completed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords()
+    # Optimistic concurrency (delivery_portal.concurrency): every save of the text bumps it.
+    edit_version = concurrency.version_field()
+    history = HistoricalRecords(excluded_fields=[concurrency.VERSION_FIELD])
 
     def __str__(self):
         return f"Post-mortem of {self.incident_id}"

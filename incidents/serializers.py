@@ -148,5 +148,6 @@ class PostMortemSerializer(PortalModelSerializer):
         model = PostMortem
         fields = [
             "summary", "impact", "root_cause", "contributing_factors", "went_well", "went_badly",
-            "completed_at", "action_items",
+            "completed_at", "action_items", "edit_version",
         ]
+        read_only_fields = ["edit_version"]

@@ -491,7 +491,13 @@ POSTMORTEM_FIELDS = tuple(name for name, _label in domain.POSTMORTEM_SECTIONS)
 
 
 @transaction.atomic
-def postmortem_save(*, incident: Incident, by=None, **sections) -> PostMortem:
+def postmortem_save(*, incident: Incident, by=None, expected_version=None, **sections) -> PostMortem:
+    """Write the post-mortem's sections (made on the first save).
+
+    `expected_version`: the `edit_version` the editor saw (delivery_portal.concurrency; a
+    post-mortem not written yet is at version 1); someone else's save since then raises
+    ConcurrentEditError and nothing is written. None asks for no check (the version still moves).
+    """
     unknown = set(sections) - set(POSTMORTEM_FIELDS)
     if unknown:
         raise ValueError(f"not a post-mortem section: {', '.join(sorted(unknown))}")
@@ -499,6 +505,7 @@ def postmortem_save(*, incident: Incident, by=None, **sections) -> PostMortem:
     if incident.state not in (IncidentState.RESOLVE, IncidentState.REVIEW, IncidentState.CLOSED):
         raise ProcessError("A post-mortem is written once the incident is resolved.")
     pm, _ = PostMortem.objects.select_for_update().get_or_create(incident=incident)
+    concurrency.claim(pm, expected_version, noun="post-mortem")
     pm = PostMortem.objects.select_for_update().get(pk=pm.pk)
     for name, value in sections.items():
         setattr(pm, name, value or "")

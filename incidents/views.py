@@ -375,22 +375,37 @@ def postmortem_edit(request, reference):
     postmortem = PostMortem.objects.filter(incident=incident).prefetch_related("action_items__owner").first()
     if request.method == "POST":
         _require_writer(request)
-    form = PostMortemForm(request.POST or None, instance=postmortem)
+    # A post-mortem not written yet is at the version its first save starts from.
+    version = concurrency.initial_version(postmortem or PostMortem())
+    form = PostMortemForm(request.POST or None, instance=postmortem, initial=version)
     status = 200
     if request.method == "POST":
         if form.is_valid():
+            saved = None
             try:
-                services.postmortem_save(incident=incident, by=request.user, **{n: form.cleaned_data[n] for n in services.POSTMORTEM_FIELDS})
+                saved = services.postmortem_save(
+                    incident=incident, by=request.user, expected_version=form.cleaned_data.get(concurrency.VERSION_FIELD),
+                    **{n: form.cleaned_data[n] for n in services.POSTMORTEM_FIELDS})
                 if "complete" in request.POST:
                     services.postmortem_complete(incident=incident, by=request.user)
                     messages.success(request, "Post-mortem completed.")
                 else:
                     messages.success(request, "Post-mortem saved.")
                 return redirect("incidents:postmortem", reference=incident.reference)
+            except ConcurrentEditError as exc:
+                # The second of two editors: a form error, their text kept in the form, nothing overwritten.
+                concurrency.form_conflict(form, exc)
+                status = 409
             except ProcessError as exc:
                 messages.error(request, exc.detail)
-                postmortem = PostMortem.objects.filter(incident=incident).first()
                 status = 409
+                if saved is not None:
+                    # The draft was saved but cannot be completed yet: the form edits the new version.
+                    data = request.POST.copy()
+                    data[concurrency.VERSION_FIELD] = concurrency.current_version(saved)
+                    form = PostMortemForm(data, instance=saved)
+                    form.is_valid()
+            postmortem = PostMortem.objects.filter(incident=incident).prefetch_related("action_items__owner").first()
         else:
             status = 400
     clocks = selectors.incident_clocks(incident)

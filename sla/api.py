@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from delivery_portal import concurrency, roles
 
 from . import selectors, services
-from .models import MaintenanceWindow, Service
+from .models import MaintenanceWindow, Service, Team
 from .serializers import (
     BudgetQuerySerializer,
     BudgetSerializer,
@@ -15,6 +15,7 @@ from .serializers import (
     FreezeSerializer,
     MaintenanceWindowSerializer,
     ServiceSerializer,
+    TeamSerializer,
 )
 
 
@@ -119,3 +120,41 @@ class MaintenanceWindowViewSet(
             service=data["service"], starts_at=data["starts_at"], ends_at=data["ends_at"], reason=data["reason"], by=self.request.user
         )
 
+
+
+class TeamViewSet(viewsets.ModelViewSet):
+    """Teams: POST/GET/PATCH by slug (delivery managers write; everyone reads). No DELETE:
+    services belong to teams. PATCH: send `If-Match` with the ETag of your GET (412 when
+    someone else changed the team since) or `"edit_version"` in the body (409)."""
+
+    serializer_class = TeamSerializer
+    lookup_field = "slug"
+    write_roles = (roles.DELIVERY_MANAGER,)
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.teams_with_counts().prefetch_related("members")
+
+    def _fresh(self, team):
+        return self.get_queryset().get(pk=team.pk)
+
+    def retrieve(self, request, *args, **kwargs):
+        team = self.get_object()
+        return concurrency.set_etag(Response(self.get_serializer(team).data), team)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        team = services.team_create(by=request.user, **serializer.validated_data)
+        team = self._fresh(team)
+        response = Response(self.get_serializer(team).data, status=status.HTTP_201_CREATED)
+        return concurrency.set_etag(response, team)
+
+    def update(self, request, *args, **kwargs):
+        team = self.get_object()
+        serializer = self.get_serializer(team, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        expected = concurrency.expected_from_request(request, team)
+        team = services.team_update(team=team, by=request.user, expected_version=expected, **serializer.validated_data)
+        team = self._fresh(team)
+        return concurrency.set_etag(Response(self.get_serializer(team).data), team)

@@ -41,7 +41,8 @@ def load(users):
     for slug, name, email in TEAMS:
         teams[slug], _ = Team.objects.get_or_create(slug=slug, defaults={"name": name, "email": email})
     manager = users.get("manager")
-    if manager is not None:
+    if manager is not None and not teams["web"].members.filter(pk=manager.pk).exists():
+        # Membership is audited (every add is a history record): add only once.
         teams["web"].members.add(manager)
     by_slug = {}
     for slug, name, tier, target, team, p99 in SERVICES:

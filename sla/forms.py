@@ -1,8 +1,12 @@
 from django import forms
+from django.contrib.auth import get_user_model
+from django.forms.models import ModelChoiceIterator
 
 from delivery_portal import concurrency
+from delivery_portal.widgets import QuickSelectMultiple
 
-from .models import MaintenanceWindow, Service
+from . import domain
+from .models import MaintenanceWindow, Service, Team
 from .serializers import TARGET_MESSAGE
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
@@ -69,3 +73,49 @@ class FreezeForm(forms.Form):
 
 class MaintenanceRemoveForm(forms.Form):
     reason = forms.CharField(max_length=90, help_text="Why the window is removed (kept in its history).")
+
+
+class _UsernameChoices(ModelChoiceIterator):
+    """(pk, username) rows read when the form renders: no user object per option."""
+
+    def __iter__(self):
+        yield from self.queryset.values_list("pk", "username")
+
+    def __len__(self):
+        return self.queryset.count()
+
+
+def active_users():
+    return get_user_model().objects.filter(is_active=True).order_by("username")
+
+
+class TeamForm(forms.ModelForm):
+    # Optimistic concurrency: the version of the team this form edits (delivery_portal.concurrency).
+    edit_version = concurrency.version_form_field()
+    webhook_url = forms.URLField(required=False, max_length=200, assume_scheme="https", label="Webhook URL",
+                                 help_text=Team._meta.get_field("webhook_url").help_text)
+    members = forms.ModelMultipleChoiceField(
+        queryset=active_users(), required=False, widget=QuickSelectMultiple(attrs={"size": 6}),
+        help_text="Told about incidents on the team's services. Ctrl/Cmd-click to choose several.",
+    )
+
+    class Meta:
+        model = Team
+        fields = ["slug", "name", "email", "webhook_url", "members"]
+        labels = {"email": "E-mail"}
+        help_texts = {"slug": "Letters, digits, hyphens: the team's address (API, SLA filter)."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["members"]
+        field.iterator = _UsernameChoices  # read only if the form is shown
+        field.widget.choices = field.choices
+        if self.instance.pk is None:
+            del self.fields[concurrency.VERSION_FIELD]  # a new team has no version to check yet
+
+    def clean_slug(self):
+        slug = self.cleaned_data["slug"]
+        problem = domain.team_slug_problem(slug, taken=Team.objects.filter(slug=slug).exclude(pk=self.instance.pk).exists())
+        if problem:
+            raise forms.ValidationError(problem)
+        return slug

@@ -17,7 +17,10 @@ class Team(models.Model):
     email = models.EmailField(blank=True, help_text="Where freeze and incident notices for the team go.")
     webhook_url = models.URLField(blank=True, help_text="The team's own hook (chat, pipeline), told about its services.")
     members = models.ManyToManyField("auth.User", blank=True, related_name="teams")
-    history = HistoricalRecords()
+    # Optimistic concurrency (delivery_portal.concurrency): every edit of the team bumps it.
+    edit_version = concurrency.version_field()
+    # Membership changes are audited too (who is told about the team's services).
+    history = HistoricalRecords(m2m_fields=[members], excluded_fields=[concurrency.VERSION_FIELD])
 
     class Meta:
         ordering = ["name"]

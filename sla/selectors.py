@@ -9,6 +9,7 @@ Public (other apps call these; names and signatures are stable):
   (the exact account: each impact and maintenance window's share, multi-window burn rates)
 - `service_open_freeze(service) -> Freeze | None`
 - `service_deploy_blockers(service) -> list[str]` (empty when deployments may go ahead)
+- `teams_with_counts()`: every team with `services_count` and `members_count` (one query)
 """
 
 from __future__ import annotations
@@ -20,13 +21,13 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from delivery_portal.api.fields import IsoDateTimeField
 
 from . import domain
-from .models import BudgetSnapshot, Freeze, ImpactWindow, MaintenanceWindow, Service
+from .models import BudgetSnapshot, Freeze, ImpactWindow, MaintenanceWindow, Service, Team
 
 # Below this many services the bulk read filters impact rows by service id; above, it reads
 # every row of the period (one scan instead of a huge IN list).
@@ -256,3 +257,19 @@ def service_deploy_blockers(service: Service) -> list[str]:
         return [f"Service {service.slug} is under a deploy freeze."]
     since = timezone.localtime(freeze.started_at).strftime("%Y-%m-%d %H:%M %Z")
     return [f"Service {service.slug} is under a deploy freeze ({freeze.get_cause_display().lower()}) since {since}: {freeze.reason}"]
+
+
+# --- Teams ------------------------------------------------------------------------------------
+def teams_with_counts():
+    """Every team by name, each with `services_count` and `members_count` (one query)."""
+    return Team.objects.annotate(
+        services_count=Count("services", distinct=True), members_count=Count("members", distinct=True)
+    ).order_by("name", "slug")
+
+
+def team_services(team: Team):
+    return list(team.services.order_by("name"))
+
+
+def team_members(team: Team):
+    return list(team.members.order_by("username"))

@@ -1,3 +1,4 @@
+from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from delivery_portal.api.fields import IsoDateTimeField
@@ -86,3 +87,28 @@ class FreezeSerializer(PortalModelSerializer):
 
 class FreezeActionSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
+
+
+class TeamSerializer(PortalModelSerializer):
+    """A team: members by username; `services_count` and `edit_version` are read-only.
+
+    The slug's uniqueness (and reserved slugs) is checked by sla.services with the message
+    pages show, so DRF's own unique validator is left out.
+    """
+
+    slug = serializers.SlugField(max_length=50)
+    members = serializers.SlugRelatedField(
+        slug_field="username", many=True, required=False,
+        queryset=get_user_model().objects.filter(is_active=True),
+        error_messages={"does_not_exist": "No active user with the username \"{value}\"."},
+    )
+    services_count = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Team
+        fields = ["slug", "name", "email", "webhook_url", "members", "services_count", "edit_version"]
+        read_only_fields = ["services_count", "edit_version"]
+
+    def get_services_count(self, team) -> int:
+        counted = getattr(team, "services_count", None)
+        return counted if counted is not None else team.services.count()

@@ -13,4 +13,8 @@ urlpatterns = [
     path("services/<slug:slug>/maintenance/<int:pk>/remove/", views.maintenance_remove, name="maintenance-remove"),
     path("services/<slug:slug>/freeze/", views.freeze_impose, name="freeze-impose"),
     path("services/<slug:slug>/freeze/lift/", views.freeze_lift, name="freeze-lift"),
+    path("teams/", views.team_list, name="team-list"),
+    path("teams/add/", views.team_create, name="team-create"),
+    path("teams/<slug:slug>/", views.team_detail, name="team"),
+    path("teams/<slug:slug>/edit/", views.team_edit, name="team-edit"),
 ]

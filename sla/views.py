@@ -14,7 +14,7 @@ from delivery_portal.errors import ConcurrentEditError, ProcessError
 from delivery_portal.exports import csv_response, dated_filename
 
 from . import charts, domain, selectors, services
-from .forms import FreezeForm, MaintenanceRemoveForm, MaintenanceWindowForm, ServiceForm
+from .forms import FreezeForm, MaintenanceRemoveForm, MaintenanceWindowForm, ServiceForm, TeamForm
 from .models import MaintenanceWindow, Service, Team
 
 PAGE_SIZE = 50
@@ -253,3 +253,86 @@ def freeze_impose(request, slug):
 @roles.role_required(roles.DELIVERY_MANAGER)
 def freeze_lift(request, slug):
     return _freeze_action(request, slug, services.freeze_lift)
+
+
+# --- Teams ----------------------------------------------------------------------------------
+def _form_errors(form, exc: ValidationError) -> None:
+    """A service's ValidationError as form errors (by field where the form has it)."""
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+def _team_fields(form) -> dict:
+    return {k: v for k, v in form.cleaned_data.items() if k != concurrency.VERSION_FIELD}
+
+
+def _teams_context(*, team_form=None):
+    return {"teams": list(selectors.teams_with_counts()), "team_form": team_form or TeamForm()}
+
+
+@require_safe
+def team_list(request):
+    return render(request, "sla/teams.html", _teams_context())
+
+
+@require_POST
+@roles.role_required(roles.DELIVERY_MANAGER)
+def team_create(request):
+    form = TeamForm(request.POST)
+    if form.is_valid():
+        try:
+            team = services.team_create(by=request.user, **_team_fields(form))
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, f"Team {team.name} added.")
+            return redirect("sla:team", slug=team.slug)
+    return render(request, "sla/teams.html", _teams_context(team_form=form), status=400)
+
+
+def _team(slug):
+    return get_object_or_404(Team, slug=slug)
+
+
+def _team_context(request, team, *, edit_form=None):
+    if edit_form is None and roles.has_role(request.user, roles.DELIVERY_MANAGER):
+        edit_form = TeamForm(instance=team, initial=concurrency.initial_version(team))
+    return {
+        "team": team,
+        "services": selectors.team_services(team),
+        "members": selectors.team_members(team),
+        "edit_form": edit_form,  # managers only
+        "history": history_entries(team, m2m_names=True),  # members by username
+    }
+
+
+@require_safe
+def team_detail(request, slug):
+    return render(request, "sla/team.html", _team_context(request, _team(slug)))
+
+
+@require_POST
+@roles.role_required(roles.DELIVERY_MANAGER)
+def team_edit(request, slug):
+    team = _team(slug)
+    form = TeamForm(request.POST, instance=team)
+    status = 400
+    if form.is_valid():
+        team = _team(slug)  # the form changed the instance
+        try:
+            team = services.team_update(team=team, by=request.user,
+                                        expected_version=form.cleaned_data.get(concurrency.VERSION_FIELD),
+                                        **_team_fields(form))
+        except ConcurrentEditError as exc:
+            # The second of two editors: a form error on the page, nothing overwritten.
+            concurrency.form_conflict(form, exc)
+            status = 409
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, f"Team {team.name} saved.")
+            return redirect("sla:team", slug=team.slug)
+    return render(request, "sla/team.html", _team_context(request, _team(slug), edit_form=form), status=status)

@@ -44,6 +44,7 @@ def seed_objects(users):
     keys = {}
     service = ServiceFactory(slug="fuzz-svc", name="Fuzz service")
     keys["services"] = {"slug": service.slug}
+    keys["teams"] = {"slug": service.team.slug}
     release = release_services.release_create(
         version="v9.0.0", target_date=date.today() + timedelta(days=20), services=[service], by=users["manager"]
     )

@@ -91,7 +91,8 @@ def write_team_name(world, payload, n):
 
     team = TeamFactory(slug=f"xss-team-{n}", name=payload[:100])
     return [reverse("insights:maturity"), reverse("insights:maturity-assess", args=[team.slug]),
-            reverse("insights:maturity-history", args=[team.slug]), reverse("insights:dora")]
+            reverse("insights:maturity-history", args=[team.slug]), reverse("insights:dora"),
+            reverse("sla:team-list"), reverse("sla:team", args=[team.slug])]
 
 
 def write_release_product(world, payload, n):

@@ -18,6 +18,9 @@ WRITE_ACCESS = {
     "sla:maintenance-remove": MANAGERS,
     "sla:freeze-impose": MANAGERS,
     "sla:freeze-lift": MANAGERS,
+    "team-list": MANAGERS,
+    "sla:team-create": MANAGERS,
+    "sla:team-edit": MANAGERS,
 }
 
 
@@ -44,4 +47,7 @@ def kwargs(objects):
         "service-lift-freeze": slug,
         "service-freezes": slug,
         "maintenance-window-detail": {"pk": objects["maintenance_window"].pk},
+        "sla:team": {"slug": objects["team"].slug},
+        "sla:team-edit": {"slug": objects["team"].slug},
+        "team-detail": {"slug": objects["team"].slug},
     }
