@@ -47,13 +47,27 @@ TYPE_LABELS = {
 }
 
 
+def _pre_key(pre: str) -> tuple:
+    """Semantic-versioning precedence of a pre-release (semver.org, rule 11): a release sorts
+    after its pre-releases; identifiers compare one by one, numeric ones as numbers and below
+    alphanumeric ones, and a shorter list sorts first when the rest is equal
+    (1.0.0-alpha < 1.0.0-alpha.1 < 1.0.0-beta < 1.0.0-rc.2 < 1.0.0-rc.10 < 1.0.0)."""
+    if pre == "~":
+        return (1,)
+    return (0, *((0, int(part), "") if part.isdigit() else (1, 0, part) for part in pre.split(".")))
+
+
 @dataclass(frozen=True, order=True)
 class Version:
     major: int
     minor: int
     patch: int
-    # A pre-release sorts before its release (1.0.0-rc.1 < 1.0.0): "~" sorts after any text.
-    pre: str = "~"
+    # "~" means no pre-release (a final release). Ordering uses pre_key, not the text.
+    pre: str = field(default="~", compare=False)
+    pre_key: tuple = field(init=False, repr=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "pre_key", _pre_key(self.pre))
 
     def __str__(self):
         text = f"v{self.major}.{self.minor}.{self.patch}"

@@ -275,3 +275,12 @@ def test_evidence_summary():
 def test_bugs_missing_evidence_mentions_open_scope_bugs():
     r = result("bugs", None, scope_open_p1=1)
     assert (r.status, r.detail) == ("FAIL", "Bug status unknown: no bug report recorded (1 open P1/P2 in scope)")
+
+
+def test_pre_releases_follow_semantic_versioning_precedence():
+    # The example of semver.org, rule 11, shuffled: numeric identifiers compare as numbers.
+    ordered = ["1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta", "1.0.0-beta.2", "1.0.0-beta.11",
+               "1.0.0-rc.1", "1.0.0-rc.2", "1.0.0-rc.10", "1.0.0"]
+    shuffled = [ordered[i] for i in (9, 8, 2, 0, 6, 5, 4, 7, 1, 3)]
+    assert [str(v) for v in sorted(map(domain.parse_version, shuffled))] == [f"v{v}" for v in ordered]
+    assert domain.previous_version("v1.0.0-rc.10", ["v1.0.0-rc.2", "v0.9.0"]) == "v0.9.0"  # finals only
