@@ -95,6 +95,13 @@ def release(db, users):
     return release
 
 
+def test_release_risk_export_finds_the_release_by_any_spelling(client_for, release):
+    client = client_for("viewer")
+    assert client.get("/insights/releases/2.5.0/risk.json").json()["release"] == "v2.5.0"
+    assert client.get("/insights/releases/2.5.0/risk.csv").status_code == 200
+    assert client.get("/insights/releases/9.9.9/risk.json").status_code == 404
+
+
 def test_release_risk_json(client_for, release, django_assert_max_num_queries):
     client = client_for("viewer")
     # 10 for the export itself + 2 for the services' budgets (sla's one-pass computation).
