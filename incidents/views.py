@@ -14,7 +14,7 @@ from django_htmx.http import trigger_client_event
 
 from delivery_portal import concurrency, roles
 from delivery_portal.audit import history_entries
-from delivery_portal.errors import ConcurrentEditError, ProcessError
+from delivery_portal.errors import ConcurrentEditError, ProcessError, add_to_form
 from delivery_portal.exports import csv_response, dated_filename
 from sla.models import Service
 
@@ -43,11 +43,6 @@ def _can_write(user):
 
 def _require_writer(request):
     roles.require_role(request.user, *WRITERS)
-
-
-def _form_errors(form, exc: ValidationError):
-    for field, errors in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 def _detail_url(incident, anchor=""):
@@ -151,7 +146,7 @@ def incident_new(request):
                 by=request.user,
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_to_form(form, exc)
         else:
             messages.success(request, f"{incident.reference} opened.")
             return redirect(_detail_url(incident))
@@ -246,7 +241,7 @@ def timeline_append(request, reference):
                 at=form.cleaned_data.get("at"), by=request.user,
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_to_form(form, exc)
         except ProcessError as exc:
             error = exc.detail
         else:
@@ -276,7 +271,7 @@ def timeline_edit(request, reference, entry_id):
         try:
             services.timeline_edit(entry=entry, text=form.cleaned_data["text"], by=request.user)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_to_form(form, exc)
         else:
             messages.success(request, "Entry updated; the previous text is kept in its history.")
             return redirect(_detail_url(entry.incident, f"entry-{entry.pk}"))
@@ -306,7 +301,7 @@ def _post_action(request, reference, form_class, handler, form_key):
             messages.error(request, exc.detail)
             return redirect(_detail_url(incident))
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_to_form(form, exc)
         else:
             if message:
                 messages.success(request, message)

@@ -11,7 +11,7 @@ from django_htmx.http import trigger_client_event
 
 from delivery_portal import concurrency, roles
 from delivery_portal.audit import history_entries
-from delivery_portal.errors import ConcurrentEditError, ProcessError
+from delivery_portal.errors import ConcurrentEditError, ProcessError, add_to_form
 from delivery_portal.exports import csv_response, dated_filename
 
 from . import domain, selectors, services
@@ -33,11 +33,6 @@ def _get_release(version):
     if release is None:
         raise Http404(f"No release {version}.")
     return release
-
-
-def _apply_errors(form, exc: ValidationError):
-    for field, errors in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 @require_safe
@@ -104,7 +99,7 @@ def release_create(request):
                     services=list(data["services"]), by=request.user,
                 )
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                add_to_form(form, exc)
             else:
                 messages.success(request, f"Release {release.version} planned as a {release.release_type} release.")
                 return redirect("releases:detail", version=release.version)
@@ -187,7 +182,7 @@ def scope_add(request, version, kind):
         try:
             item = services.scope_item_add(release=release, kind=kind, data=form.cleaned_data, by=request.user)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_to_form(form, exc)
         else:
             text = f"Added {item}."
             if item.late:
@@ -220,7 +215,7 @@ def scope_edit(request, version, kind, pk):
             try:
                 services.scope_item_update(item=_scope_item(release, kind, pk), data=form.cleaned_data, by=request.user)
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                add_to_form(form, exc)
             else:
                 return _after_change(request, release, "scope")
     context = {"release": release, "item": item, "kind": kind, "form": form, "can_plan": _can_plan(request.user)}
@@ -260,7 +255,7 @@ def comms_owner(request, version, kind):
         try:
             services.comms_item_set_owner(item=item, owner=form.cleaned_data["owner"], by=request.user)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_to_form(form, exc)
         else:
             messages.success(request, f"{item.get_kind_display()}: now owned by {form.cleaned_data['owner'].username}.")
             return _after_change(request, release, "comms")
@@ -291,7 +286,7 @@ def evidence_record(request, version):
                 services.evidence_record(release=release, criterion=posted, payload=entry["form"].payload(),
                                          by=request.user)
             except ValidationError as exc:
-                _apply_errors(entry["form"], exc)
+                add_to_form(entry["form"], exc)
             else:
                 verdict = selectors.release_recommendation(release)
                 messages.success(request, f"Evidence recorded for {entry['label'].lower()}. Recommendation: {verdict}.")
@@ -318,7 +313,7 @@ def rollout_edit(request, version):
                 services.rollout_plan_set(release=release, by=request.user, expected_version=expected, **data)
             except (ValidationError, ProcessError) as exc:
                 if isinstance(exc, ValidationError):
-                    _apply_errors(form, exc)
+                    add_to_form(form, exc)
                 else:
                     form.add_error(None, exc.detail)
             else:

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from delivery_portal import concurrency, roles
 from delivery_portal.audit import history_entries
-from delivery_portal.errors import ConcurrentEditError, ProcessError
+from delivery_portal.errors import ConcurrentEditError, ProcessError, add_to_form
 from delivery_portal.exports import csv_response, dated_filename
 
 from . import charts, domain, selectors, services
@@ -256,15 +256,6 @@ def freeze_lift(request, slug):
 
 
 # --- Teams ----------------------------------------------------------------------------------
-def _form_errors(form, exc: ValidationError) -> None:
-    """A service's ValidationError as form errors (by field where the form has it)."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
 def _team_fields(form) -> dict:
     return {k: v for k, v in form.cleaned_data.items() if k != concurrency.VERSION_FIELD}
 
@@ -286,7 +277,7 @@ def team_create(request):
         try:
             team = services.team_create(by=request.user, **_team_fields(form))
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_to_form(form, exc)
         else:
             messages.success(request, f"Team {team.name} added.")
             return redirect("sla:team", slug=team.slug)
@@ -331,7 +322,7 @@ def team_edit(request, slug):
             concurrency.form_conflict(form, exc)
             status = 409
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_to_form(form, exc)
         else:
             messages.success(request, f"Team {team.name} saved.")
             return redirect("sla:team", slug=team.slug)
