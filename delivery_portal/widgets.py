@@ -36,11 +36,23 @@ class QuickSelectMultiple(forms.SelectMultiple):
 
 
 class PkNameChoices(ModelChoiceIterator):
-    """Choices of a ModelChoiceField as (pk, name) rows read when the form renders: no model
-    instance per option. Use with a queryset of a model that has a `name` field."""
+    """Choices of a ModelChoiceField as (pk, label) rows read when the form renders: no model
+    instance per option. `label_field` names the column shown."""
+
+    label_field = "name"
 
     def __iter__(self):
-        yield from self.queryset.values_list("pk", "name")
+        yield from self.queryset.values_list("pk", self.label_field)
 
     def __len__(self):
         return self.queryset.count()
+
+
+class PkUsernameChoices(PkNameChoices):
+    label_field = "username"
+
+
+def plain_choices(field, iterator=PkNameChoices) -> None:
+    """Give a ModelChoiceField (and its widget) `iterator`'s rows; read only if the form is shown."""
+    field.iterator = iterator
+    field.widget.choices = field.choices

@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from delivery_portal import concurrency
-from delivery_portal.widgets import PkNameChoices, QuickSelectMultiple
+from delivery_portal.widgets import PkNameChoices, QuickSelectMultiple, plain_choices
 
 from sla.models import Service
 
@@ -68,9 +68,7 @@ class DetailsForm(concurrency.VersionedForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        field = self.fields["services"]
-        field.iterator = PkNameChoices  # read only if the form is shown
-        field.widget.choices = field.choices
+        plain_choices(self.fields["services"], PkNameChoices)
 
 
 class SeverityForm(concurrency.VersionedForm):

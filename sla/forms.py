@@ -1,9 +1,8 @@
 from django import forms
 from django.contrib.auth import get_user_model
-from django.forms.models import ModelChoiceIterator
 
 from delivery_portal import concurrency
-from delivery_portal.widgets import QuickSelectMultiple
+from delivery_portal.widgets import PkUsernameChoices, QuickSelectMultiple, plain_choices
 
 from . import domain
 from .models import MaintenanceWindow, Service, Team
@@ -75,16 +74,6 @@ class MaintenanceRemoveForm(forms.Form):
     reason = forms.CharField(max_length=90, help_text="Why the window is removed (kept in its history).")
 
 
-class _UsernameChoices(ModelChoiceIterator):
-    """(pk, username) rows read when the form renders: no user object per option."""
-
-    def __iter__(self):
-        yield from self.queryset.values_list("pk", "username")
-
-    def __len__(self):
-        return self.queryset.count()
-
-
 def active_users():
     return get_user_model().objects.filter(is_active=True).order_by("username")
 
@@ -107,9 +96,7 @@ class TeamForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        field = self.fields["members"]
-        field.iterator = _UsernameChoices  # read only if the form is shown
-        field.widget.choices = field.choices
+        plain_choices(self.fields["members"], PkUsernameChoices)
         if self.instance.pk is None:
             del self.fields[concurrency.VERSION_FIELD]  # a new team has no version to check yet
 
