@@ -3,7 +3,8 @@
 from django.db.models import Case, IntegerField, Prefetch, Value, When
 
 from delivery_portal.strategy_guide import recommend_for_service
-from releases.models import Dependency, Release
+from releases.models import Dependency
+from releases.selectors import release_by_version
 from sla.models import Service
 
 from .domain import canonical_environment
@@ -58,7 +59,7 @@ def strategy_recommendation(*, service_slug: str | None, release_version: str | 
     service = Service.objects.filter(slug=(service_slug or "").strip()).first() if service_slug else None
     if service is None:
         return None
-    release = Release.objects.filter(version=(release_version or "").strip()).first() if release_version else None
+    release = release_by_version(release_version) if release_version else None  # any spelling, as the form
     migrations = bool(release) and Dependency.objects.filter(release=release, kind=Dependency.Kind.DB_MIGRATION).exists()
     recommendation = recommend_for_service(
         service=service.name, critical=service.tier == Service.Tier.CRITICAL,

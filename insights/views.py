@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from delivery_portal import roles
 from delivery_portal.errors import ProcessError
 from delivery_portal.exports import csv_response
-from releases.selectors import release_by_version
+from releases.selectors import release_or_404
 from sla.models import Team
 
 from . import cache as page_cache
@@ -250,17 +250,9 @@ def maturity_history_csv(request, slug):
 RISK_CSV_COLUMNS = [("area", "area"), ("subject", "subject"), ("level", "level"), ("detail", "detail")]
 
 
-def _release(version):
-    """The release of `version` in any spelling (2.5.0 is v2.5.0), as on the releases pages."""
-    release = release_by_version(version)
-    if release is None:
-        raise Http404(f"No release {version}.")
-    return release
-
-
 @require_safe
 def release_risk_json(request, version):
-    release = _release(version)
+    release = release_or_404(version)
     response = JsonResponse(selectors.release_risk(release=release), json_dumps_params={"indent": 2})
     response["Content-Disposition"] = f'inline; filename="risk-{release.version}.json"'
     return response
@@ -268,6 +260,6 @@ def release_risk_json(request, version):
 
 @require_safe
 def release_risk_csv(request, version):
-    release = _release(version)
+    release = release_or_404(version)
     risk = selectors.release_risk(release=release)
     return csv_response(risk["risks"], RISK_CSV_COLUMNS, filename=f"risk-{release.version}.csv")

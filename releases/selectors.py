@@ -1,6 +1,7 @@
 """Reads of the releases app for pages, the API, the script and other apps."""
 
 from django.db.models import Count, Prefetch, Q
+from django.http import Http404
 from django.utils import timezone
 
 from delivery_portal.strategy_guide import STRATEGIES, recommend_for_release
@@ -30,6 +31,14 @@ def release_by_version(version: str, queryset=None) -> Release | None:
         return queryset.filter(version=(version or "").strip()).first()
     matches = list(queryset.filter(version__in=spellings))
     return min(matches, key=lambda release: spellings.index(release.version), default=None)
+
+
+def release_or_404(version: str, queryset=None) -> Release:
+    """release_by_version for a page's URL: Http404 when no release has that version."""
+    release = release_by_version(version, queryset)
+    if release is None:
+        raise Http404(f"No release {version}.")
+    return release
 
 
 def version_taken(version: str) -> bool:

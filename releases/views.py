@@ -29,10 +29,7 @@ def _can_plan(user):
 
 def _get_release(version):
     """The release of the URL's version in any spelling (``/releases/2.5.0/`` is v2.5.0)."""
-    release = selectors.release_by_version(version, selectors.release_detail_queryset())
-    if release is None:
-        raise Http404(f"No release {version}.")
-    return release
+    return selectors.release_or_404(version, selectors.release_detail_queryset())
 
 
 @require_safe

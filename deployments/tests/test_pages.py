@@ -139,6 +139,9 @@ def test_start_page_shows_the_strategy_guide_and_the_recommendation_for_the_serv
     Dependency.objects.create(release=release, kind="db_migration", description="New column")
     page = client.get(reverse("deployments:start"), {"service": service.slug, "release": "v9.9.1"}).content.decode()
     assert "in release v9.9.1" in page and "Database migrations" in page and "<strong>Blue-green</strong>" in page
+    # The release in another spelling is the same release, as the start form itself reads it.
+    page = client.get(reverse("deployments:start"), {"service": service.slug, "release": "9.9.1"}).content.decode()
+    assert "in release v9.9.1" in page and "<strong>Blue-green</strong>" in page
 
     # Without JavaScript: the button shows the recommendation for the chosen service, keeps the values, starts nothing.
     response = client.post(reverse("deployments:start"), {"service": critical.slug, "environment": "production",
