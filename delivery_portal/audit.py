@@ -1,9 +1,36 @@
 """The audit trail: who changed what and when, from django-simple-history records."""
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
 HISTORY_TYPES = {"+": "created", "~": "changed", "-": "deleted"}
+# simple-history's history_change_reason column is 100 characters.
+REASON_LENGTH = 100
+
+
+@contextmanager
+def attributed(obj, *, by=None, reason: str = ""):
+    """Inside the block, saves of `obj` record `by` and `reason` on their history record.
+
+    The attributes are removed afterwards, so a later save of the same instance is not
+    credited to this user or reason."""
+    if by is not None and getattr(by, "is_authenticated", False):
+        obj._history_user = by
+    if reason:
+        obj._change_reason = reason[:REASON_LENGTH]
+    try:
+        yield obj
+    finally:
+        for attr in ("_history_user", "_change_reason"):
+            obj.__dict__.pop(attr, None)
+
+
+def save_with_history(obj, *, by=None, reason: str = "", update_fields=None) -> None:
+    """`obj.save()` with the acting user and a reason on its history record: the one
+    way services save an audited object with a who and a why."""
+    with attributed(obj, by=by, reason=reason):
+        obj.save(update_fields=update_fields)
 
 
 @dataclass
