@@ -197,6 +197,9 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Delivery Portal <por
 # Webhook bodies are signed with HMAC-SHA256 of this secret (header X-Portal-Signature).
 WEBHOOK_SECRET = env.str("WEBHOOK_SECRET", default=SECRET_KEY)
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)
+# Hosts or CIDRs that outbound URLs may point at although they are internal
+# (delivery_portal/outbound.py): e.g. "prometheus.internal,10.20.0.0/16".
+OUTBOUND_ALLOWED_HOSTS = env.list("OUTBOUND_ALLOWED_HOSTS", default=[])
 
 # --- Celery -----------------------------------------------------------------------------
 # The embedded default is kombu's filesystem transport: no broker server needed.
