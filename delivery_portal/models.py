@@ -119,3 +119,17 @@ class ReferenceCounter(models.Model):
 
     def __str__(self):
         return f"{self.prefix}-{self.year}: {self.last}"
+
+
+class IntegrationHealth(models.Model):
+    """The last success and the last failure of one integration (Slack, pager, GitHub...),
+    shown on the integrations settings page. One row per integration key, updated in place
+    (delivery_portal.integrations.record_success / record_failure)."""
+
+    key = models.CharField(max_length=50, unique=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_failure_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    def __str__(self):
+        return self.key
