@@ -14,6 +14,7 @@ from simple_history.utils import update_change_reason
 from delivery_portal import concurrency, references, roles
 from delivery_portal.errors import ProcessError
 from delivery_portal.notifications import notify
+from slack_integration import notify as slack_notify
 
 from . import domain, selectors
 from .models import (
@@ -236,6 +237,7 @@ def change_submit(*, change, user, at=None) -> ChangeRequest:
             url=_url(change),
             payload={"reference": change.reference, "change_type": change.change_type},
         )
+        slack_notify.change_awaiting_approval(change)
     return change
 
 

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "insights",
     # Integrations (issue 15): single sign-on, profile and API identity; Slack.
     "accounts",
+    "slack_integration",  # not "slack": slack-sdk installs a package of that name
 ]
 
 MIDDLEWARE = [

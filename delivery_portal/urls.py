@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", include("accounts.urls")),
     path("oidc/", include("accounts.oidc_urls")),
+    path("integrations/slack/", include("slack_integration.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("delivery_portal.api.urls")),
     path("system/", views.system_status, name="system"),

@@ -22,6 +22,7 @@ from delivery_portal import roles
 from delivery_portal.errors import ProcessError
 from delivery_portal.notifications import notify
 from delivery_portal.outbox import enqueue
+from slack_integration import notify as slack_notify
 
 from . import domain
 from .models import (
@@ -466,6 +467,7 @@ def _halt(deployment, *, action, reason, at, actor=None, stage=None):
             enqueue(SHIFT_TASK, shift_id=shift.pk)
     words = {"breach": "was halted by a gate and rolled back", "rollback": "was rolled back", "fail": "failed"}
     _tell(deployment, f"deployment.{deployment.state}", f"{deployment} {words.get(action, action)}: {reason}")
+    slack_notify.deployment_halted(deployment)
 
 
 def _tell(deployment, event, subject):

@@ -19,6 +19,7 @@ from delivery_portal.errors import ProcessError
 from delivery_portal.models import ReferenceCounter
 from delivery_portal.notifications import notify
 from sla.models import Service
+from slack_integration import notify as slack_notify
 from sla.services import impact_window_sync
 
 from . import domain
@@ -120,6 +121,7 @@ def _notify(incident: Incident, *, event: str, subject: str, body: str = "") -> 
         url=_incident_url(incident),
         payload=_payload(incident),
     )
+    slack_notify.incident_event(incident, event, note=body if event == "incident.resolved" else "")
 
 
 def _lock(incident: Incident) -> Incident:
@@ -777,6 +779,7 @@ def remind_overdue_status_updates(*, at: datetime | None = None) -> int:
                 url=_incident_url(incident),
                 payload={"reference": incident.reference, "due_at": slot.isoformat()},
             )
+            slack_notify.status_update_overdue(incident, due_at=slot)
             sent += 1
     return sent
 

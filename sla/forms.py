@@ -2,7 +2,6 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from delivery_portal import concurrency
-from delivery_portal.outbound import validate_url
 from delivery_portal.widgets import PkUsernameChoices, QuickSelectMultiple, plain_choices
 
 from . import domain
@@ -84,8 +83,8 @@ class TeamForm(forms.ModelForm):
     edit_version = concurrency.version_form_field()
     webhook_url = forms.URLField(required=False, max_length=200, assume_scheme="https", label="Webhook URL",
                                  help_text=Team._meta.get_field("webhook_url").help_text)
+    # Checked by the model's validator (delivery_portal.outbound.validate_url) when the form is.
     slack_webhook_url = forms.URLField(required=False, max_length=200, assume_scheme="https", label="Slack webhook URL",
-                                       validators=[validate_url],
                                        help_text=Team._meta.get_field("slack_webhook_url").help_text)
     members = forms.ModelMultipleChoiceField(
         queryset=active_users(), required=False, widget=QuickSelectMultiple(attrs={"size": 6}),

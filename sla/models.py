@@ -24,8 +24,10 @@ class Team(models.Model):
     members = models.ManyToManyField("auth.User", blank=True, related_name="teams")
     # Optimistic concurrency (delivery_portal.concurrency): every edit of the team bumps it.
     edit_version = concurrency.version_field()
-    # Membership changes are audited too (who is told about the team's services).
-    history = HistoricalRecords(m2m_fields=[members], excluded_fields=[concurrency.VERSION_FIELD])
+    # Membership changes are audited too (who is told about the team's services). The Slack
+    # webhook URL is a secret (it alone lets anyone post in the channel): its changes are
+    # recorded by name in the record's reason, never its value, since every role reads history.
+    history = HistoricalRecords(m2m_fields=[members], excluded_fields=[concurrency.VERSION_FIELD, "slack_webhook_url"])
 
     class Meta:
         ordering = ["name"]

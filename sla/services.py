@@ -27,6 +27,7 @@ from delivery_portal import concurrency, roles
 from delivery_portal.errors import ProcessError
 from delivery_portal.notifications import notify
 from delivery_portal.outbox import enqueue
+from slack_integration import notify as slack_notify
 
 from . import domain, selectors
 from .models import BudgetSnapshot, Freeze, ImpactWindow, MaintenanceWindow, Service, Team
@@ -129,7 +130,7 @@ def maintenance_window_remove(*, window: MaintenanceWindow, reason: str, by=None
 
 
 # --- Teams ----------------------------------------------------------------------------------
-TEAM_FIELDS = ("slug", "name", "email", "webhook_url")
+TEAM_FIELDS = ("slug", "name", "email", "webhook_url", "slack_webhook_url")
 
 
 def _team_clean(team: Team) -> None:
@@ -243,6 +244,7 @@ def _start_freeze(service: Service, *, cause: str, reason: str, at: datetime, by
         body=f"Deployments to {service.name} are frozen (only critical ones go ahead), started by {who}: {reason}",
         payload={"cause": cause, "reason": reason, "started_at": at.isoformat(), "by": by.username if by else None},
     )
+    slack_notify.freeze_changed(freeze, imposed=True)
     return freeze
 
 
@@ -262,6 +264,7 @@ def _end_freeze(freeze: Freeze, *, reason: str, at: datetime, by=None) -> Freeze
         body=f"Deployments to {service.name} may go ahead again, freeze lifted by {who}: {reason}",
         payload={"cause": freeze.cause, "reason": reason, "ended_at": at.isoformat(), "by": by.username if by else None},
     )
+    slack_notify.freeze_changed(freeze, imposed=False)
     return freeze
 
 

@@ -33,7 +33,8 @@ ROLE_GROUP = {"manager": "delivery_manager", "cab1": "cab_member", "oncall": "on
 SKIP_PREFIXES = ("admin:",)
 # Single sign-on's redirect and return, and Slack's endpoints (signed by Slack, tested in
 # accounts/tests and slack_integration/tests) take no session.
-PUBLIC = {"login", "logout", "healthz", "oidc_authentication_init", "oidc_authentication_callback"}
+PUBLIC = {"login", "logout", "healthz", "oidc_authentication_init", "oidc_authentication_callback",
+          "slack:commands", "slack:interactions"}
 
 
 def _walk(patterns, namespace="", prefix=""):
