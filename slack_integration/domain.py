@@ -71,7 +71,13 @@ def _declare(args, text, title_max) -> Command:
 def _rest(text: str, skip: int) -> str:
     """The text after the first `skip` words, as typed (inner spacing and line breaks kept)."""
     parts = (text or "").strip().split(None, skip)
-    return parts[skip].strip() if len(parts) > skip else ""
+    return unescape(parts[skip].strip()) if len(parts) > skip else ""
+
+
+def unescape(text: str) -> str:
+    """Slack sends what people typed with &, < and > as entities (its mentions and links
+    stay in <...>); the portal stores the characters themselves."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def escape(text) -> str:

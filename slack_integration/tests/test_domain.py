@@ -13,6 +13,7 @@ from slack_integration.domain import Command, CommandError, parse_command, verdi
     ("  DECLARE sev2 Checkout   two  spaces ", Command("declare", severity="SEV-2", service="checkout", text="two  spaces")),
     ("declare Sev-4 docs Typo\non two lines", Command("declare", severity="SEV-4", service="docs", text="Typo\non two lines")),
     ("update inc-2026-0042 Rolled back; watching", Command("update", reference="INC-2026-0042", text="Rolled back; watching")),
+    ("declare SEV-2 eu Refunds &amp; payouts &lt;EU&gt; &amp;lt;", Command("declare", severity="SEV-2", service="eu", text="Refunds & payouts <EU> &lt;")),
     ("status INC-2026-0042", Command("status", reference="INC-2026-0042")),
     ("resolve INC-2026-0042", Command("resolve", reference="INC-2026-0042")),
 ])
