@@ -6,4 +6,4 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self):
-        from . import checks, integration  # noqa: F401  (system checks; the "sso" integration)
+        from . import checks, integration, schema  # noqa: F401  (system checks; the "sso" integration; Bearer in the schema)
