@@ -17,7 +17,7 @@ $(STAMP): requirements.txt
 venv: $(STAMP)
 
 migrate: venv
-	mkdir -p var/celery/broker var/celery/processed
+	mkdir -p var/celery/broker var/celery/processed var/celery/control
 	$(PY) manage.py migrate --noinput
 
 demo: migrate
@@ -28,7 +28,7 @@ run: demo
 	DEBUG=$${DEBUG:-true} SECURE_COOKIES=$${SECURE_COOKIES:-false} $(VENV)/bin/honcho start -f Procfile
 
 test: venv
-	mkdir -p var/celery/broker var/celery/processed
+	mkdir -p var/celery/broker var/celery/processed var/celery/control
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # The bench creates its PostgreSQL databases when missing and migrates them itself.
