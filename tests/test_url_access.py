@@ -17,7 +17,7 @@ from releases.tests.factories import ReleaseFactory
 from sla.tests.factories import ServiceFactory
 
 ACCESS_MODULES = [
-    "delivery_portal.tests_access",
+    "delivery_portal.tests.access",
     "sla.tests.access",
     "incidents.tests.access",
     "changes.tests.access",
