@@ -9,7 +9,7 @@ DEV_STAMP := $(VENV)/.installed-dev-$(shell cat requirements.txt requirements-de
 PORT ?= 8000
 export PORT
 
-.PHONY: run test bench loadtest venv venv-dev migrate demo clean
+.PHONY: run test lint bench loadtest venv venv-dev migrate demo clean
 
 # Runtime only (make run, production).
 $(RUN_STAMP): requirements.txt
@@ -43,6 +43,10 @@ run: demo
 test: venv-dev
 	mkdir -p var/celery/broker var/celery/processed var/celery/control
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# ruff, configured in pyproject.toml (migrations excluded).
+lint: venv-dev
+	$(VENV)/bin/ruff check .
 
 # The bench creates its PostgreSQL databases when missing and migrates them itself.
 bench: venv
