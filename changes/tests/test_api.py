@@ -133,7 +133,7 @@ def test_list_query_count(api_for, service, django_assert_max_num_queries, users
 def test_concurrent_approvals_never_lost(requires_postgres, users, transactional_db):
     """cab1 and cab2 approve at the same moment: both recorded, the change approved."""
     service = ServiceFactory(slug="checkout")
-    for attempt in range(3):
+    for _attempt in range(3):
         change = services.change_create(
             user=users["oncall"], services=[service], title="Race", description="d", justification="j", impact_systems="s",
             impact_users="u", impact_downtime_minutes=0, implementation_plan="i", rollback_plan="r", testing_plan="t",

@@ -1,6 +1,4 @@
-from datetime import date
 
-import pytest
 
 from releases import services
 from releases.models import BugFix, CommsItem, Evidence, Feature, Release
