@@ -32,27 +32,25 @@ sent, which is simplest to keep in-process.
 
 import json
 import os
-import subprocess
 import sys
-import threading
-import time
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scripts.loadtesting.checks import check_approvals, count_timeline  # noqa: E402
+from scripts.loadtesting.checks import verify  # noqa: E402
 from scripts.loadtesting.client import login  # noqa: E402
 from scripts.loadtesting.config import DEFAULT_DB, OUT, SECONDS, THINK, THREADS, USERS, WORKERS, log  # noqa: E402
-from scripts.loadtesting.report import summarise  # noqa: E402
-from scripts.loadtesting.server import ensure_database, free_port, manage, start_gunicorn  # noqa: E402
-from scripts.loadtesting.users import Results, user_loop  # noqa: E402
+from scripts.loadtesting.report import build_report, print_report  # noqa: E402
+from scripts.loadtesting.server import ensure_database, free_port, manage, start_gunicorn, stop_gunicorn  # noqa: E402
+from scripts.loadtesting.users import run_users  # noqa: E402
 from scripts.loadtesting.world import api_tokens, seed  # noqa: E402
 
 
-def main():
+def prepare():
+    """The environment of the server (production-like, on loopback), a migrated database with
+    the demo data, and Django set up in this process; returns the server's environment."""
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         os.environ["DATABASE_URL"] = DEFAULT_DB
     os.environ.setdefault("SECRET_KEY", "loadtest-" + uuid.uuid4().hex)
@@ -70,6 +68,11 @@ def main():
     import django
 
     django.setup()
+    return env
+
+
+def main():
+    env = prepare()
     tokens = api_tokens()
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -83,62 +86,14 @@ def main():
             log(f"skipped {kind}: {reason}")
         approvals_planned = len(world["approvals"])
         log(f"{USERS} users for {SECONDS:g} s (think time ~{THINK:g} s), {approvals_planned} approvals to send")
-        results = Results()
-        started = time.monotonic()
-        stop_at = started + SECONDS
-        threads = [threading.Thread(target=user_loop, args=(n, base, cookies, tokens, world, results, stop_at), daemon=True)
-                   for n in range(USERS)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(SECONDS + 90)
-        elapsed = time.monotonic() - started
-
-        stored = count_timeline(marker) if world["incident"] else None
-        lost_timeline = (len(results.timeline_sent) - stored) if stored is not None else None
-        missing_approvals = check_approvals(base, tokens["manager"], results.approvals_sent) if results.approvals_sent else []
+        results, elapsed = run_users(base, cookies, tokens, world)
+        checked = verify(base, tokens, world, results)
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_gunicorn(server)
 
-    kinds, overall = summarise(results, elapsed)
-    server_errors = sum(n for k in kinds.values() for s, n in k["statuses"].items() if s.startswith("5"))
-    connection_errors = sum(k["statuses"].get("connection error", 0) for k in kinds.values())
-    report = {
-        "at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "users": USERS, "seconds": round(elapsed, 1), "think_seconds": THINK,
-        "gunicorn": f"{WORKERS} workers x {THREADS} threads (gthread)", "database": "postgresql",
-        "overall": overall, "by_kind": kinds,
-        "server_errors": server_errors, "connection_errors": connection_errors,
-        "unexpected": results.errors[:50],
-        "timeline": {"accepted": len(results.timeline_sent), "stored": stored, "lost": lost_timeline},
-        "approvals": {"planned": approvals_planned, "accepted": len(results.approvals_sent),
-                      "missing": missing_approvals[:50]},
-        "skipped": world["skipped"],
-    }
-    report["ok"] = (not results.errors and not lost_timeline and not missing_approvals
-                    and (stored is not None or not world["incident"]))
+    report = build_report(world, results, elapsed, checked, approvals_planned)
     OUT.write_text(json.dumps(report, indent=2) + "\n")
-
-    print()
-    print(f"{'kind':<10} {'requests':>9} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}  statuses")
-    for kind, k in sorted(kinds.items()):
-        print(f"{kind:<10} {k['requests']:>9} {k['p50_ms']:>8} {k['p95_ms']:>8} {k['max_ms']:>8}  {k['statuses']}")
-    print(f"{'all':<10} {overall['requests']:>9} {overall['p50_ms']!s:>8} {overall['p95_ms']!s:>8} "
-          f"{overall['max_ms']!s:>8}  {overall['requests_per_second']} req/s")
-    for kind, reason in world["skipped"].items():
-        print(f"skipped {kind}: {reason}")
-    print(f"timeline entries: {report['timeline']}")
-    print(f"approvals: planned {approvals_planned}, accepted {len(results.approvals_sent)}, "
-          f"missing {len(missing_approvals)}")
-    print(f"5xx: {server_errors}, connection errors: {connection_errors}, other unexpected: "
-          f"{len(results.errors) - server_errors - connection_errors}")
-    for line in results.errors[:10]:
-        print(f"  {line}")
-    print(f"{'OK' if report['ok'] else 'FAILED'}: results in {OUT.relative_to(ROOT)}")
+    print_report(report, results, checked)
     return 0 if report["ok"] else 1
 
 

@@ -44,3 +44,14 @@ def check_approvals(base, token, sent):
         stored = {a.get("by") for a in body.get("approvals", [])}
         missing += [f"{reference} by {u}" for u in users - stored]
     return missing
+
+
+def verify(base, tokens, world, results):
+    """What the database holds of the accepted writes: timeline entries stored (None when
+    they cannot be counted), lost, and the accepted approvals missing from their change."""
+    stored = count_timeline(world["marker"]) if world["incident"] else None
+    return {
+        "stored": stored,
+        "lost_timeline": (len(results.timeline_sent) - stored) if stored is not None else None,
+        "missing_approvals": check_approvals(base, tokens["manager"], results.approvals_sent) if results.approvals_sent else [],
+    }

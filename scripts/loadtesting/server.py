@@ -59,3 +59,11 @@ def start_gunicorn(env, port):
             time.sleep(0.3)
     proc.kill()
     sys.exit("loadtest: gunicorn did not answer within 60 s")
+
+
+def stop_gunicorn(proc):
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()

@@ -8,7 +8,7 @@ from collections import defaultdict
 from datetime import UTC, datetime
 
 from .client import Api
-from .config import MIX, THINK
+from .config import MIX, SECONDS, THINK, USERS
 
 
 class Results:
@@ -72,3 +72,17 @@ def user_loop(n, base, cookies, tokens, world, results, stop_at):
                 results.approvals_sent.append(approval)
         if THINK:
             time.sleep(rng.uniform(0, 2 * THINK))
+
+
+def run_users(base, cookies, tokens, world):
+    """USERS threads for SECONDS; returns the results and the seconds it really took."""
+    results = Results()
+    started = time.monotonic()
+    stop_at = started + SECONDS
+    threads = [threading.Thread(target=user_loop, args=(n, base, cookies, tokens, world, results, stop_at), daemon=True)
+               for n in range(USERS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(SECONDS + 90)
+    return results, time.monotonic() - started
