@@ -104,9 +104,11 @@ def test_window_end_before_start_is_400(api_for, service):
 
 def test_roles(api_for, service):
     assert api_for("viewer").post("/api/v1/changes/", body(), format="json").status_code == 403
+    assert not ChangeRequest.objects.exists()
     ref = api_for("oncall").post("/api/v1/changes/", body(), format="json").json()["reference"]
     api_for("oncall").post(f"/api/v1/changes/{ref}/submit/")
     assert api_for("viewer").post(f"/api/v1/changes/{ref}/approve/", {}, format="json").status_code == 403
+    assert not Approval.objects.exists() and ChangeRequest.objects.get(reference=ref).state == "submitted"
     # on-call does not decide normal changes
     assert api_for("manager").post(f"/api/v1/changes/{ref}/approve/", {}, format="json").status_code == 200
 
