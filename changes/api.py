@@ -8,7 +8,12 @@ from rest_framework.response import Response
 
 from delivery_portal import roles
 
-from . import selectors, services
+from .selectors.conflicts import conflicts_for_changes
+from .selectors.detail import change_detail
+from .services import decisions
+from .services.decisions import change_submit
+from .services.drafts import change_create
+from .services.lifecycle import ACTIONS, change_review
 from .models import Approval, ChangeRequest
 from .serializers import ChangeSerializer, CommentSerializer
 
@@ -38,7 +43,7 @@ class ChangeViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.L
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        conflicts = selectors.conflicts_for_changes(page)
+        conflicts = conflicts_for_changes(page)
         serializer = self.get_serializer(page, many=True, context={**self.get_serializer_context(), "conflicts": conflicts})
         return self.get_paginated_response(serializer.data)
 
@@ -47,7 +52,7 @@ class ChangeViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.L
         serializer.is_valid(raise_exception=True)
         fields, service_list, template = serializer.to_fields(serializer.validated_data)
         try:
-            change = services.change_create(user=request.user, services=service_list or (), template=template, **fields)
+            change = change_create(user=request.user, services=service_list or (), template=template, **fields)
         except DjangoValidationError as exc:
             # 400 {"field": [...]}, with the services under "impact" where the request has them.
             errors = dict(exc.message_dict)
@@ -57,21 +62,21 @@ class ChangeViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.L
         return Response(self._show(change), status=status.HTTP_201_CREATED)
 
     def _show(self, change):
-        change = selectors.change_detail(change.reference)
+        change = change_detail(change.reference)
         return self.get_serializer(change).data
 
     def _decide(self, request, verb):
         body = CommentSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         change = self.get_object()
-        getattr(services, f"change_{verb}")(change=change, user=request.user, comment=body.validated_data["comment"])
+        getattr(decisions, f"change_{verb}")(change=change, user=request.user, comment=body.validated_data["comment"])
         return Response(self._show(change))
 
     @extend_schema(request=None)
     @action(detail=True, methods=["post"])
     def submit(self, request, reference=None):
         change = self.get_object()
-        services.change_submit(change=change, user=request.user)
+        change_submit(change=change, user=request.user)
         return Response(self._show(change))
 
     @extend_schema(request=CommentSerializer)
@@ -88,7 +93,7 @@ class ChangeViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.L
     @action(detail=True, methods=["post"], url_path="transition/(?P<verb>schedule|start|complete|fail|close|cancel)")
     def transition(self, request, reference=None, verb=None):
         change = self.get_object()
-        services.ACTIONS[verb](change=change, user=request.user)
+        ACTIONS[verb](change=change, user=request.user)
         return Response(self._show(change))
 
     @extend_schema(request=CommentSerializer)
@@ -97,5 +102,5 @@ class ChangeViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.L
         body = CommentSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         change = self.get_object()
-        services.change_review(change=change, user=request.user, notes=body.validated_data["comment"])
+        change_review(change=change, user=request.user, notes=body.validated_data["comment"])
         return Response(self._show(change))

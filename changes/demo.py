@@ -10,7 +10,9 @@ from django.utils import timezone
 
 from sla.models import Service
 
-from . import services
+from .services.decisions import change_approve, change_reject, change_submit
+from .services.drafts import change_create
+from .services.lifecycle import change_complete, change_schedule, change_start
 from .models import BlackoutWindow, ChangeRequest, StandardChangeTemplate
 
 
@@ -77,7 +79,7 @@ def load(users):
         existing = ChangeRequest.objects.filter(title=title).first()
         if existing:
             return existing, False
-        return services.change_create(
+        return change_create(
             user=requester, services=kw.pop("services", [first]), title=title, change_type=change_type,
             description=kw.pop("description", f"{title}."), justification="Keeps the platform supported.",
             impact_systems="primary database", impact_users="checkout users during the window",
@@ -91,37 +93,37 @@ def load(users):
     change("Add read replica to orders database", oncall, "normal", _hour(timedelta(days=12)))  # a draft
     awaiting, new = change("Upgrade PostgreSQL 15 to 16", oncall, "normal", _hour(timedelta(days=8)))
     if new:
-        services.change_submit(change=awaiting, user=oncall)
+        change_submit(change=awaiting, user=oncall)
     half, new = change("Enable HTTP/3 on the edge", manager, "normal", _hour(timedelta(days=9)), services=[second])
     if new:
-        services.change_submit(change=half, user=manager)
-        services.change_approve(change=half, user=cab1, comment="Looks safe; watch the error rate.")
+        change_submit(change=half, user=manager)
+        change_approve(change=half, user=cab1, comment="Looks safe; watch the error rate.")
     approved, new = change("Move search to the new cluster", oncall, "normal", _hour(timedelta(days=10)), services=[second])
     if new:
-        services.change_submit(change=approved, user=oncall)
-        services.change_approve(change=approved, user=cab1)
-        services.change_approve(change=approved, user=cab2, comment="Agreed at CAB.")
-        services.change_schedule(change=approved, user=oncall)
+        change_submit(change=approved, user=oncall)
+        change_approve(change=approved, user=cab1)
+        change_approve(change=approved, user=cab2, comment="Agreed at CAB.")
+        change_schedule(change=approved, user=oncall)
     expedited, new = change("Patch OpenSSL CVE", manager, "expedited", _hour(timedelta(days=2)))
     if new:
-        services.change_submit(change=expedited, user=manager)
+        change_submit(change=expedited, user=manager)
     rejected, new = change("Rewrite the cart in one weekend", oncall, "normal", _hour(timedelta(days=8)), hours=48)
     if new:
-        services.change_submit(change=rejected, user=oncall)
-        services.change_reject(change=rejected, user=cab2, comment="Too large for one change; split it up.")
+        change_submit(change=rejected, user=oncall)
+        change_reject(change=rejected, user=cab2, comment="Too large for one change; split it up.")
     at = timezone.now() - timedelta(days=7)
     emergency, new = change("Hotfix payment timeout", manager, "emergency", at + timedelta(minutes=1), hours=1)
     if new:
-        services.change_submit(change=emergency, user=manager, at=at)
-        services.change_approve(change=emergency, user=oncall, at=at)
-        services.change_start(change=emergency, user=oncall, at=at + timedelta(minutes=5))
-        services.change_complete(change=emergency, user=oncall, at=at + timedelta(minutes=40))
+        change_submit(change=emergency, user=manager, at=at)
+        change_approve(change=emergency, user=oncall, at=at)
+        change_start(change=emergency, user=oncall, at=at + timedelta(minutes=5))
+        change_complete(change=emergency, user=oncall, at=at + timedelta(minutes=40))
     title = "Rotate TLS certificates (demo)"
     if not ChangeRequest.objects.filter(title=title).exists():
         # A standard change is the template as approved: its plans and services, our window.
         start = _hour(timedelta(days=1))
-        standard = services.change_create(
+        standard = change_create(
             user=oncall, template=certs, services=[first], title=title, change_type="standard",
             window_start=start, window_end=start + timedelta(hours=1),
         )
-        services.change_submit(change=standard, user=oncall)
+        change_submit(change=standard, user=oncall)

@@ -20,7 +20,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncWeek
 from django.utils import timezone
 
-from changes import selectors as changes_selectors
+from changes.selectors.approvers import changes_awaiting
 from changes.models import ChangeRequest, ChangeState
 from delivery_portal import roles
 from delivery_portal.strategy_guide import STRATEGIES, recommend_for_release
@@ -303,7 +303,7 @@ def changes_awaiting_approval(*, user, limit: int = 20) -> dict | None:
     carry the total (a window count over every waiting change, computed before the LIMIT)."""
     if not roles.has_any_role(user, roles.CAB_MEMBER, roles.ON_CALL):
         return None
-    qs = changes_selectors.changes_awaiting(user)
+    qs = changes_awaiting(user)
     items = list(qs.annotate(awaiting_total=Window(Count("pk")))[:limit])
     return {"items": items, "total": items[0].awaiting_total if items else 0, "limit": limit}
 

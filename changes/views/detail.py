@@ -1,0 +1,110 @@
+"""The change page: what it shows, the actions on it, its comments."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST, require_safe
+
+from delivery_portal import roles
+from delivery_portal.audit import history_entries
+from delivery_portal.errors import ProcessError
+
+from ..domain.reviews import emergency_review_due
+from ..domain.submission import earliest_window_start
+from ..domain.workflow import ACTION_LABELS, allowed_actions
+from ..forms import CommentForm, DecisionForm, ReviewForm
+from ..models import ChangeRequest, ChangeState
+from ..selectors.conflicts import change_conflicts
+from ..selectors.detail import change_detail as change_with_details
+from ..services.comments import comment_add
+from ..services.decisions import change_submit
+from ..services.lifecycle import ACTIONS, change_review
+from .agenda import agenda_row
+from .common import require_requester
+
+
+@require_safe
+def change_detail(request, reference):
+    try:
+        change = change_with_details(reference)
+    except ChangeRequest.DoesNotExist:
+        raise Http404 from None
+    return render(request, "changes/detail.html", _detail_context(request, change))
+
+
+def _detail_context(request, change, **extra):
+    conflicts = change_conflicts(change)
+    row = agenda_row(request, change, conflicts)
+    user = request.user
+    is_owner = change.requester_id == user.pk or roles.has_role(user, roles.DELIVERY_MANAGER)
+    actions = []
+    for action in allowed_actions(change.state, change.change_type):
+        if action in ("approve", "reject"):
+            continue
+        if action == "review":
+            continue  # its own form
+        if action in ("submit", "cancel", "close") and not is_owner:
+            continue
+        if action in ("schedule", "start", "complete", "fail") and not (
+            is_owner or (change.change_type == "emergency" and roles.has_role(user, roles.ON_CALL))
+        ):
+            continue
+        actions.append((action, ACTION_LABELS[action]))
+    may_review = change.state in (ChangeState.COMPLETED, ChangeState.FAILED) and (
+        roles.has_role(user, roles.CAB_MEMBER) or (change.change_type != "emergency" and change.requester_id == user.pk)
+    )
+    return {
+        "change": change,
+        "row": row,
+        "conflicts": conflicts,
+        "actions": actions,
+        "may_edit": change.state == ChangeState.DRAFT and is_owner,
+        "may_review": may_review,
+        "review_form": extra.get("review_form") or ReviewForm(),
+        "review_due": emergency_review_due(change.implemented_at) if change.change_type == "emergency" else None,
+        "earliest": earliest_window_start(change.change_type, change.submitted_at) if change.submitted_at else None,
+        "comments": change.comments.select_related("author"),
+        "comment_form": extra.get("comment_form") or CommentForm(),
+        "decision_form": extra.get("decision_form") or DecisionForm(),
+        "can_write": roles.can_request_change(user),
+        "history": history_entries(change),
+    }
+
+
+@require_POST
+def change_action(request, reference, verb):
+    change = get_object_or_404(ChangeRequest, reference=reference)
+    try:
+        if verb == "submit":
+            change_submit(change=change, user=request.user)
+        elif verb == "review":
+            form = ReviewForm(request.POST)
+            form.is_valid()
+            change_review(change=change, user=request.user, notes=form.cleaned_data.get("comment", ""))
+        elif verb in ACTIONS:
+            ACTIONS[verb](change=change, user=request.user)
+        else:
+            raise Http404
+    except ProcessError as exc:
+        messages.error(request, " ".join([exc.detail, *[r for r in exc.reasons if r != exc.detail]]))
+    else:
+        messages.success(request, f"{change.reference}: {ACTION_LABELS.get(verb, verb)} done.")
+    return redirect("changes:detail", change.reference)
+
+
+@require_POST
+def change_comment(request, reference):
+    require_requester(request)
+    change = get_object_or_404(ChangeRequest, reference=reference)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            comment_add(change=change, user=request.user, text=form.cleaned_data["text"])
+        except ValidationError as exc:
+            form.add_error("text", exc)
+        else:
+            return redirect(reverse("changes:detail", args=[change.reference]) + "#comments")
+    change = change_with_details(reference)
+    return render(request, "changes/detail.html", _detail_context(request, change, comment_form=form), status=400)
