@@ -289,7 +289,7 @@ SPECTACULAR_SETTINGS = {
     # Several models have a `state`; name each set of choices after its model.
     "ENUM_NAME_OVERRIDES": {
         "DeploymentStateEnum": "deployments.models.DeploymentState",
-        "DoraLevelEnum": "insights.domain.LEVELS",
+        "DoraLevelEnum": "insights.domain.levels.LEVELS",
         "StrategyEnum": "deployments.models.Strategy",
         "DeploymentStrategyEnum": "deployments.models.DEPLOYMENT_STRATEGIES",
     },

@@ -5,14 +5,16 @@ from django.utils import timezone
 
 from delivery_portal.errors import ProcessError
 
-from . import domain, selectors
+from .domain.maturity import CHARACTERISTICS, MaturityResult, assess_maturity, maturity_evidence
+from .selectors.dora import thresholds
+from .selectors.maturity import team_delivery_facts
 from .models import MaturityAssessment
 
 
 def maturity_evidence_for(*, team, at=None) -> dict[str, str]:
     """Characteristic key -> evidence text, for what the portal's data proves about `team`."""
-    facts = selectors.team_delivery_facts(team=team, at=at)
-    return domain.maturity_evidence(facts, selectors.thresholds())
+    facts = team_delivery_facts(team=team, at=at)
+    return maturity_evidence(facts, thresholds())
 
 
 @transaction.atomic
@@ -20,18 +22,18 @@ def maturity_assessment_record(*, team, answers: dict, by=None, notes: str = "",
     """Keep one assessment of `team`: people's answers, with every characteristic the data
     proves filled in (evidence wins over an answer), and the level and target they give."""
     at = at or timezone.now()
-    unknown = sorted(set(answers) - set(domain.CHARACTERISTICS))
+    unknown = sorted(set(answers) - set(CHARACTERISTICS))
     if unknown:
         raise ProcessError("Unknown maturity characteristics.", [f"Unknown: {key}" for key in unknown])
     evidence = maturity_evidence_for(team=team, at=at) if evidence is None else evidence
-    merged = {key: bool(answers.get(key, False)) for key in domain.CHARACTERISTICS}
+    merged = {key: bool(answers.get(key, False)) for key in CHARACTERISTICS}
     merged.update({key: True for key in evidence})
-    result = domain.assess_maturity(merged)
+    result = assess_maturity(merged)
     return MaturityAssessment.objects.create(
         team=team, assessed_at=at, assessed_by=by, answers=merged, evidence=evidence,
         level=result.level, target_level=result.target, notes=notes,
     )
 
 
-def maturity_result(assessment: MaturityAssessment) -> domain.MaturityResult:
-    return domain.assess_maturity(assessment.answers)
+def maturity_result(assessment: MaturityAssessment) -> MaturityResult:
+    return assess_maturity(assessment.answers)

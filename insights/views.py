@@ -15,7 +15,15 @@ from releases.selectors import release_or_404
 from sla.models import Team
 
 from . import cache as page_cache
-from . import charts, domain, selectors, services
+from . import charts, services
+from .domain.dora import rounded
+from .domain.maturity import LEVEL_NAMES, MATURITY_LEVELS, assess_maturity
+from .selectors.dashboard import (
+    active_deployments, changes_awaiting_approval, dora_tiles, freezes_and_budgets_at_risk, open_incidents_by_severity,
+    upcoming_releases,
+)
+from .selectors.dora import default_range, dora_for_range, dora_weekly, thresholds
+from .selectors.risk import release_risk
 from .forms import DoraFilterForm, MaturityAssessmentForm
 from .models import MaturityAssessment
 from .serializers import DoraQuerySerializer
@@ -23,28 +31,28 @@ from .serializers import DoraQuerySerializer
 
 # --- Home dashboard ----------------------------------------------------------------------
 def _panel_freezes(request, at):
-    return selectors.freezes_and_budgets_at_risk(at=at, remember=lambda compute: page_cache.budgets.cached("at_risk", compute))
+    return freezes_and_budgets_at_risk(at=at, remember=lambda compute: page_cache.budgets.cached("at_risk", compute))
 
 
 def _panel_incidents(request, at):
-    return selectors.open_incidents_by_severity(at=at)
+    return open_incidents_by_severity(at=at)
 
 
 def _panel_approvals(request, at):
-    return {"approvals": selectors.changes_awaiting_approval(user=request.user)}
+    return {"approvals": changes_awaiting_approval(user=request.user)}
 
 
 def _panel_releases(request, at):
-    return selectors.upcoming_releases(at=at)
+    return upcoming_releases(at=at)
 
 
 def _panel_deployments(request, at):
-    return selectors.active_deployments()
+    return active_deployments()
 
 
 def _panel_dora(request, at):
-    start, end = selectors.default_range(at)
-    return {"metrics": page_cache.cached("range", None, lambda: selectors.dora_tiles(at=at), start, end)}
+    start, end = default_range(at)
+    return {"metrics": page_cache.cached("range", None, lambda: dora_tiles(at=at), start, end)}
 
 
 # name -> context builder; each panel is templates/insights/panels/<name>.html and refreshes
@@ -95,9 +103,9 @@ def dora(request):
     if query is not None:
         data = query.validated_data
         scope = query.scope()
-        metrics = page_cache.cached("range", scope, lambda: selectors.dora_for_range(scope=scope, start=data["start"], end=data["end"]),
+        metrics = page_cache.cached("range", scope, lambda: dora_for_range(scope=scope, start=data["start"], end=data["end"]),
                                     data["start"], data["end"])
-        weeks = page_cache.cached("weekly", scope, lambda: selectors.dora_weekly(scope=scope, end=data["end"]), data["end"])
+        weeks = page_cache.cached("weekly", scope, lambda: dora_weekly(scope=scope, end=data["end"]), data["end"])
         filters = {
             "service": data["service"].slug if data.get("service") else "",
             "team": data["team"].slug if data.get("team") else "",
@@ -109,7 +117,7 @@ def dora(request):
             metrics=metrics,
             api=metrics.as_dict(),
             weeks=weeks,
-            figures=(figures := charts.dora_trend_figures(weeks, selectors.thresholds())),
+            figures=(figures := charts.dora_trend_figures(weeks, thresholds())),
             chart_list=[(f"dora-{key}", figure) for key, figure in figures.items()],
             scope=scope,
             querystring=urlencode({k: v for k, v in filters.items() if v}),
@@ -128,10 +136,10 @@ DORA_CSV_COLUMNS = [
     ("successful_deployments", "counts.succeeded"),
     ("failed_deployments", "counts.failures"),
     ("deployment_frequency_per_day", lambda m: round(m.deployment_frequency_per_day, 4)),
-    ("lead_time_hours_median", lambda m: domain._round(m.lead_time_hours_median)),
-    ("change_failure_rate", lambda m: domain._round(m.change_failure_rate)),
-    ("mttr_hours", lambda m: domain._round(m.mttr_hours)),
-    ("mttr_hours_median", lambda m: domain._round(m.mttr_hours_median)),
+    ("lead_time_hours_median", lambda m: rounded(m.lead_time_hours_median)),
+    ("change_failure_rate", lambda m: rounded(m.change_failure_rate)),
+    ("mttr_hours", lambda m: rounded(m.mttr_hours)),
+    ("mttr_hours_median", lambda m: rounded(m.mttr_hours_median)),
     ("level_deployment_frequency", lambda m: m.levels["deployment_frequency"]),
     ("level_lead_time", lambda m: m.levels["lead_time"]),
     ("level_change_failure_rate", lambda m: m.levels["change_failure_rate"]),
@@ -149,8 +157,8 @@ def dora_csv(request):
         return JsonResponse(errors, status=400)
     data = query.validated_data
     scope = query.scope()
-    rows = [selectors.dora_for_range(scope=scope, start=data["start"], end=data["end"])]
-    rows += selectors.dora_weekly(scope=scope, end=data["end"])
+    rows = [dora_for_range(scope=scope, start=data["start"], end=data["end"])]
+    rows += dora_weekly(scope=scope, end=data["end"])
     name = (data["service"].slug if data.get("service") else data["team"].slug if data.get("team") else "all")
     return csv_response(rows, DORA_CSV_COLUMNS, filename=f"dora-{name}-{data['start']}-{data['end']}.csv")
 
@@ -166,8 +174,8 @@ def maturity(request):
         latest_target=Subquery(latest.values("target_level")[:1]),
         latest_at=Subquery(latest.values("assessed_at")[:1]),
     ).order_by("name")
-    rows = [{"team": team, "level_name": domain.LEVEL_NAMES.get(team.latest_level)} for team in teams]
-    return render(request, "insights/maturity.html", {"rows": rows, "levels": domain.MATURITY_LEVELS})
+    rows = [{"team": team, "level_name": LEVEL_NAMES.get(team.latest_level)} for team in teams]
+    return render(request, "insights/maturity.html", {"rows": rows, "levels": MATURITY_LEVELS})
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -207,7 +215,7 @@ def maturity_result(request, pk):
             {"characteristic": c, "met": bool(assessment.answers.get(c.key)), "evidence": assessment.evidence.get(c.key)}
             for c in level.characteristics
         ]}
-        for level in domain.MATURITY_LEVELS
+        for level in MATURITY_LEVELS
     ]
     return render(request, "insights/maturity_result.html",
                   {"assessment": assessment, "result": result, "checklist": checklist, "team": assessment.team})
@@ -230,9 +238,9 @@ MATURITY_CSV_COLUMNS = [
     ("assessed_at", "assessed_at"),
     ("team", "team.slug"),
     ("level", "level"),
-    ("level_name", lambda a: domain.LEVEL_NAMES[a.level]),
+    ("level_name", lambda a: LEVEL_NAMES[a.level]),
     ("target_level", "target_level"),
-    ("missing_for_target", lambda a: "; ".join(c.label for c in domain.assess_maturity(a.answers).missing)),
+    ("missing_for_target", lambda a: "; ".join(c.label for c in assess_maturity(a.answers).missing)),
     ("proven_by_data", lambda a: "; ".join(sorted(a.evidence))),
     ("assessed_by", lambda a: a.assessed_by.username if a.assessed_by else ""),
     ("notes", "notes"),
@@ -253,7 +261,7 @@ RISK_CSV_COLUMNS = [("area", "area"), ("subject", "subject"), ("level", "level")
 @require_safe
 def release_risk_json(request, version):
     release = release_or_404(version)
-    response = JsonResponse(selectors.release_risk(release=release), json_dumps_params={"indent": 2})
+    response = JsonResponse(release_risk(release=release), json_dumps_params={"indent": 2})
     response["Content-Disposition"] = f'inline; filename="risk-{release.version}.json"'
     return response
 
@@ -261,5 +269,5 @@ def release_risk_json(request, version):
 @require_safe
 def release_risk_csv(request, version):
     release = release_or_404(version)
-    risk = selectors.release_risk(release=release)
+    risk = release_risk(release=release)
     return csv_response(risk["risks"], RISK_CSV_COLUMNS, filename=f"risk-{release.version}.csv")
