@@ -17,5 +17,5 @@ Topics, one module each:
 - `standard`: a standard change departs from its template in nothing but its window.
 - `approval`: who decides each type, the quorum, the outcome of the votes.
 - `reviews`: the CAB's review of emergency changes, due 5 days after implementation.
-- `conflicts`: windows that overlap.
+- `conflicts`: which other changes, freezes and blackouts collide with a change's window.
 """

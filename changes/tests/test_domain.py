@@ -139,3 +139,52 @@ def test_overlap_is_half_open():
     assert conflicts.overlaps(a, a + timedelta(hours=1), a + timedelta(minutes=59), a + timedelta(hours=2))
     assert not conflicts.overlaps(a, a + timedelta(hours=1), a + timedelta(hours=1), a + timedelta(hours=2))
     assert conflicts.overlaps(a, a + timedelta(hours=1), a - timedelta(days=1), None)
+
+
+# --- Conflicts: which freezes, changes and blackouts collide with a window -------------------
+H = timedelta(hours=1)
+WINDOW = conflicts.ChangeWindow(1, SUBMIT + 24 * H, SUBMIT + 26 * H, ("checkout", "search"), "CHG-2026-0001", "submitted")
+
+
+def test_open_freezes_conflict_whatever_the_window_and_ended_ones_only_when_they_overlap():
+    freezes = [
+        conflicts.FreezeSpan("checkout", SUBMIT - 48 * H, None),  # open: always
+        conflicts.FreezeSpan("search", SUBMIT + 25 * H, SUBMIT + 30 * H),  # overlaps the window's end
+        conflicts.FreezeSpan("search", SUBMIT, SUBMIT + 24 * H),  # ends as the window starts: no overlap
+        conflicts.FreezeSpan("payments", SUBMIT - H, None),  # another service
+    ]
+    found = conflicts.find_conflicts(WINDOW, freezes=freezes, budget_frozen=["checkout", "search"])
+    assert [(c.kind, c.service, c.starts_at) for c in found] == [
+        ("freeze", "checkout", SUBMIT - 48 * H),
+        ("freeze", "search", SUBMIT + 25 * H),
+        # search is frozen by its budget with no open freeze row; checkout's open freeze says it already.
+        ("freeze", "search", None),
+    ]
+    assert found[0].detail.startswith("Service checkout is under a deploy freeze since")
+    # Without a window only open freezes and budget freezes count.
+    unplanned = conflicts.ChangeWindow(2, None, None, ("search",))
+    assert conflicts.find_conflicts(unplanned, freezes=freezes) == []
+
+
+def test_other_changes_collide_only_on_a_shared_service_with_an_overlapping_window():
+    others = [
+        conflicts.ChangeWindow(1, SUBMIT + 24 * H, SUBMIT + 26 * H, ("checkout",), "CHG-2026-0001", "submitted"),  # itself
+        conflicts.ChangeWindow(2, SUBMIT + 25 * H, SUBMIT + 27 * H, ("search", "checkout", "edge"), "CHG-2026-0002", "approved"),
+        conflicts.ChangeWindow(3, SUBMIT + 26 * H, SUBMIT + 28 * H, ("checkout",), "CHG-2026-0003", "approved"),  # starts at our end
+        conflicts.ChangeWindow(4, SUBMIT + 24 * H, SUBMIT + 25 * H, ("edge",), "CHG-2026-0004", "scheduled"),  # no shared service
+    ]
+    found = conflicts.find_conflicts(WINDOW, others=others)
+    assert [(c.reference, c.service) for c in found] == [("CHG-2026-0002", "checkout")]
+    assert "on checkout, search has an overlapping window" in found[0].detail
+
+
+def test_blackouts_collide_organisation_wide_or_on_one_of_the_services():
+    blackouts = [
+        conflicts.BlackoutSpan("Year end", SUBMIT, SUBMIT + 100 * H),  # organisation-wide
+        conflicts.BlackoutSpan("Search migration", SUBMIT + 20 * H, SUBMIT + 25 * H, ("search", "edge")),
+        conflicts.BlackoutSpan("Edge only", SUBMIT, SUBMIT + 100 * H, ("edge",)),
+        conflicts.BlackoutSpan("Later", SUBMIT + 26 * H, SUBMIT + 30 * H),  # starts at our end
+    ]
+    found = conflicts.find_conflicts(WINDOW, blackouts=blackouts)
+    assert [(c.kind, c.service) for c in found] == [("blackout", ""), ("blackout", "search")]
+    assert "'Year end' organisation-wide" in found[0].detail and "'Search migration' for search" in found[1].detail
