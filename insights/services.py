@@ -3,6 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 
+from delivery_portal.audit import save_with_history
 from delivery_portal.errors import ProcessError
 
 from .domain.maturity import CHARACTERISTICS, MaturityResult, assess_maturity, maturity_evidence
@@ -29,10 +30,12 @@ def maturity_assessment_record(*, team, answers: dict, by=None, notes: str = "",
     merged = {key: bool(answers.get(key, False)) for key in CHARACTERISTICS}
     merged.update({key: True for key in evidence})
     result = assess_maturity(merged)
-    return MaturityAssessment.objects.create(
+    assessment = MaturityAssessment(
         team=team, assessed_at=at, assessed_by=by, answers=merged, evidence=evidence,
         level=result.level, target_level=result.target, notes=notes,
     )
+    save_with_history(assessment, by=by, reason=f"assessed at level {result.level}")
+    return assessment
 
 
 def maturity_result(assessment: MaturityAssessment) -> MaturityResult:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -14,7 +15,5 @@ def comment_add(*, change, user, text: str, at=None) -> ChangeComment:
     check_requester(user)
     text = (text or "").strip()
     if not text:
-        from django.core.exceptions import ValidationError
-
         raise ValidationError({"text": ["Write something."]})
     return ChangeComment.objects.create(change=change, author=user, text=text, at=at or timezone.now())

@@ -1,10 +1,9 @@
-"""What the change services share: the row lock, who may act, saving with a history reason."""
+"""What the change services share: the row lock and who may act."""
 
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
-from simple_history.utils import update_change_reason
 
 from delivery_portal import roles
 from delivery_portal.errors import ProcessError
@@ -19,12 +18,6 @@ def refuse(error: RuleError):
 
 def change_url(change):
     return reverse("changes:detail", args=[change.reference])
-
-
-def save(change, reason: str, user=None):
-    change._history_user = user
-    change.save()
-    update_change_reason(change, reason)
 
 
 def locked(change_or_pk) -> ChangeRequest:

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from delivery_portal import roles
+from delivery_portal.audit import save_with_history
 from delivery_portal.errors import ProcessError
 from delivery_portal.notifications import notify
 
@@ -15,7 +16,7 @@ from ..domain.submission import rollback_problem, submission_problems
 from ..domain.workflow import RuleError, next_state
 from ..models import Approval, ChangeRequest, ChangeState, ChangeType, Decision
 from ..selectors.approvers import approvers_for
-from .common import change_url, check_owner, locked, refuse, save
+from .common import change_url, check_owner, locked, refuse
 from .drafts import submission_values, template_problems
 
 
@@ -40,12 +41,12 @@ def change_submit(*, change, user, at=None) -> ChangeRequest:
         raise ProcessError(f"{change.reference} cannot be submitted yet.", problems)
     change.state = new_state
     change.submitted_at = at
-    save(change, "submitted", user)
+    save_with_history(change, by=user, reason="submitted")
     if change.change_type == ChangeType.STANDARD:
         # Pre-approved: the template is the approval.
         change.state = ChangeState.APPROVED
         change.decided_at = at
-        save(change, f"pre-approved (standard template {change.template.slug})", user)
+        save_with_history(change, by=user, reason=f"pre-approved (standard template {change.template.slug})")
         notify_decided(change)
     else:
         approvers = list(approvers_for(change))
@@ -103,14 +104,13 @@ def change_decide(*, change, user, decision: str, comment: str = "", at=None) ->
         if rollback:
             raise ProcessError(f"You cannot approve {change.reference}.", [rollback])
     approval = Approval(change=change, by=user, decision=decision, at=at, comment=comment.strip())
-    approval._history_user = user
-    approval.save()
+    save_with_history(approval, by=user)
     votes = [Vote(a.by_id, a.decision) for a in previous] + [Vote(user.pk, decision)]
     outcome = approval_outcome(change.change_type, votes)
     if outcome != change.state:
         change.state = outcome
         change.decided_at = at
-        save(change, f"{outcome} ({decision} by {user.username})", user)
+        save_with_history(change, by=user, reason=f"{outcome} ({decision} by {user.username})")
         notify_decided(change)
     return approval
 

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from delivery_portal import concurrency, references
+from delivery_portal.audit import attributed
 from delivery_portal.errors import ProcessError
 
 from ..domain.standard import TEMPLATE_FIXED_FIELDS, template_deviations
 from ..domain.submission import REQUIRED_FIELDS, window_problem
 from ..models import ChangeRequest, ChangeState, ChangeType, StandardChangeTemplate
-from .common import check_owner, check_requester, locked, save
+from .common import check_owner, check_requester, locked
 
 
 EDITABLE_FIELDS = (
@@ -38,8 +40,6 @@ def allocate_reference(*, at=None) -> str:
 def _validate_window(values):
     problem = window_problem(values.get("window_start"), values.get("window_end"))
     if problem:
-        from django.core.exceptions import ValidationError
-
         raise ValidationError({"window_end": [problem]})
 
 
@@ -62,9 +62,10 @@ def change_create(*, user, services=(), template=None, at=None, **fields) -> Cha
             services = template_services
     _validate_window(fields)
     change = ChangeRequest(reference=allocate_reference(at=at), requester=user, template=template, **fields)
-    save(change, "created", user)
-    if services:
-        change.services.set(services)
+    with attributed(change, by=user, reason="created"):  # the services' history record too
+        change.save()
+        if services:
+            change.services.set(services)
     return change
 
 
@@ -81,8 +82,6 @@ def _refuse_template_deviations(template, fields, services, template_services=No
         services=None if services is None else [s.slug for s in services],
     )
     if problems:
-        from django.core.exceptions import ValidationError
-
         raise ValidationError(problems)
 
 
@@ -127,9 +126,10 @@ def change_update(*, change, user, services=None, expected_version=None, **field
             if name in TEMPLATE_FIXED_FIELDS:
                 setattr(change, name, value)
     _validate_window({"window_start": change.window_start, "window_end": change.window_end})
-    save(change, "draft saved", user)
-    if services is not None:
-        change.services.set(services)
+    with attributed(change, by=user, reason="draft saved"):
+        change.save()
+        if services is not None:
+            change.services.set(services)
     return change
 
 

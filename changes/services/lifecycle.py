@@ -7,13 +7,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from delivery_portal import roles
+from delivery_portal.audit import save_with_history
 from delivery_portal.errors import ProcessError
 from delivery_portal.notifications import notify
 
 from ..domain.submission import lead_time_problem, rollback_problem, window_problem
 from ..domain.workflow import RuleError, next_state, past
 from ..models import ChangeRequest, ChangeState, ChangeType
-from .common import change_url, check_owner, locked, refuse, save
+from .common import change_url, check_owner, locked, refuse
 
 
 def _transition(change, user, action, at, reason=None):
@@ -21,7 +22,7 @@ def _transition(change, user, action, at, reason=None):
         change.state = next_state(change.state, action, change.change_type)
     except RuleError as exc:
         refuse(exc)
-    save(change, reason or past(action), user)
+    save_with_history(change, by=user, reason=reason or past(action))
     return change
 
 
@@ -63,7 +64,7 @@ def change_start(*, change, user, at=None) -> ChangeRequest:
     _may_run(change, user)
     _transition(change, user, "start", at, "implementation started")
     change.implementation_started_at = at
-    save(change, "implementation started", user)
+    save_with_history(change, by=user, reason="implementation started")
     return change
 
 
@@ -83,7 +84,7 @@ def _finish(change, user, action, at):
     _may_run(change, user)
     _transition(change, user, action, at)
     change.implementation_ended_at = at
-    save(change, f"implementation {'completed' if action == 'complete' else 'failed'}", user)
+    save_with_history(change, by=user, reason=f"implementation {'completed' if action == 'complete' else 'failed'}")
     return change
 
 

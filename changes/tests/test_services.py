@@ -166,6 +166,20 @@ def test_full_normal_lifecycle(users, submitted_change):
         change_cancel(change=submitted_change, user=users["oncall"])
 
 
+def test_history_says_who_did_what_and_why(users, service):
+    change = draft(users["oncall"], service, T0 + timedelta(days=6))
+    change_submit(change=change, user=users["oncall"], at=T0)
+    change_approve(change=change, user=users["cab1"], at=T0)
+    change_approve(change=change, user=users["cab2"], at=T0)
+    records = list(change.history.order_by("history_id").values_list("history_user__username", "history_change_reason"))
+    # Creating with services writes two records (the row, then its services), both attributed.
+    assert records == [
+        ("oncall", "created"), ("oncall", "created"), ("oncall", "submitted"), ("cab2", "approved (approve by cab2)"),
+    ]
+    votes = Approval.history.order_by("history_id").values_list("history_user__username", "decision")
+    assert list(votes) == [("cab1", "approve"), ("cab2", "approve")]
+
+
 def test_cancel_before_implementing_only(users, submitted_change):
     change_cancel(change=submitted_change, user=users["oncall"])
     submitted_change.refresh_from_db()

@@ -92,7 +92,9 @@ def test_recording_an_assessment_fills_in_the_evidence(team, users):
     assert assessment.answers["chaos_engineering"] is False
     assert "canary_releases" in assessment.evidence
     assert (assessment.level, assessment.target_level) == (0, 1)
-    assert assessment.history.count() == 1
+    assert list(assessment.history.values_list("history_user__username", "history_change_reason")) == [
+        ("manager", "assessed at level 0")
+    ]
 
 
 def test_questionnaire_result_and_history_pages(client_for, team):
