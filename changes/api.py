@@ -1,5 +1,4 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -8,13 +7,13 @@ from rest_framework.response import Response
 
 from delivery_portal import roles
 
+from .filtersets import ChangeFilterSet
 from .selectors.conflicts import conflicts_for_changes
-from .selectors.detail import change_detail
+from .selectors.detail import change_detail, change_queryset
 from .services import decisions
 from .services.decisions import change_submit
 from .services.drafts import change_create
 from .services.lifecycle import ACTIONS, change_review
-from .models import Approval, ChangeRequest
 from .serializers import ChangeSerializer, CommentSerializer
 
 DECIDERS = (roles.CAB_MEMBER, roles.DELIVERY_MANAGER, roles.ON_CALL)
@@ -24,22 +23,13 @@ class ChangeViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.L
     """Change requests. Process rules that forbid an action answer 409 {"detail", "reasons"}."""
 
     serializer_class = ChangeSerializer
+    filterset_class = ChangeFilterSet  # ?state=&change_type=&service=, as the page and its export
     lookup_field = "reference"
     write_roles = roles.WRITER_ROLES
     action_roles = {"approve": DECIDERS, "reject": DECIDERS}
 
     def get_queryset(self):
-        qs = ChangeRequest.objects.select_related("requester", "template").prefetch_related(
-            "services", Prefetch("approvals", queryset=Approval.objects.select_related("by"))
-        )
-        params = self.request.query_params
-        if params.get("state"):
-            qs = qs.filter(state=params["state"])
-        if params.get("change_type"):
-            qs = qs.filter(change_type=params["change_type"])
-        if params.get("service"):
-            qs = qs.filter(services__slug=params["service"]).distinct()
-        return qs.order_by("-created_at")
+        return change_queryset().order_by("-created_at")
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from ..models import ChangeRequest, ChangeState, ChangeType
 from .detail import change_queryset
-from .reviews import emergency_reviews_pending, overdue_emergency_reviews
 
 LONG_TEXT_FIELDS = (
     "description", "justification", "impact_systems", "impact_users", "implementation_plan", "rollback_plan",
@@ -12,23 +11,10 @@ LONG_TEXT_FIELDS = (
 )
 
 
-# The change list's ?review= filter: the emergency-review backlog linked from the CAB agenda.
-REVIEW_FILTERS = ("pending", "overdue")
-
-
-def change_list(*, state: str | None = None, review: str | None = None, at=None):
-    """The change list (page and CSV): newest first, of one state if given.
-
-    review="pending" or "overdue" lists that part of the emergency-review backlog instead,
-    oldest first (the state is not applied then, as the page always did)."""
-    if review == "pending":
-        return emergency_reviews_pending()
-    if review == "overdue":
-        return overdue_emergency_reviews(at=at).select_related("requester").prefetch_related(None)
-    changes = ChangeRequest.objects.select_related("requester").order_by("-created_at")
-    if state:
-        changes = changes.filter(state=state)
-    return changes
+def change_rows():
+    """The change list's rows (the page and its CSV export; changes/filtersets.py filters
+    them): newest first, with the requester."""
+    return ChangeRequest.objects.select_related("requester").order_by("-created_at")
 
 
 def cab_agenda():

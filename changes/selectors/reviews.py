@@ -18,22 +18,33 @@ def _review_overdue_q(at) -> Q:
     )
 
 
+# Implemented (or being implemented) and not yet reviewed by the CAB.
+_AWAITING_REVIEW = Q(
+    change_type=ChangeType.EMERGENCY, state__in=(ChangeState.IMPLEMENTING, ChangeState.COMPLETED, ChangeState.FAILED)
+)
+# The parts of the backlog a list can show (the change list's ?review=).
+BACKLOG_PARTS = ("pending", "overdue")
+
+
+def review_backlog(queryset, part: str, *, at=None):
+    """`queryset` narrowed to one part of the emergency-review backlog, oldest first:
+    "pending" (every change awaiting review) or "overdue" (more than 5 days after `at`)."""
+    if part == "pending":
+        return queryset.filter(_AWAITING_REVIEW).order_by("implementation_started_at", "pk")
+    if part == "overdue":
+        overdue = _review_overdue_q(at or timezone.now())
+        return queryset.filter(change_type=ChangeType.EMERGENCY).filter(overdue).order_by("implementation_started_at")
+    raise ValueError(f"unknown part of the review backlog: {part!r}")
+
+
 def overdue_emergency_reviews(*, at=None):
     """Emergency changes implemented more than 5 days before `at` and not yet reviewed."""
-    at = at or timezone.now()
-    return change_queryset().filter(change_type=ChangeType.EMERGENCY).filter(_review_overdue_q(at)).order_by("implementation_started_at")
+    return review_backlog(change_queryset(), "overdue", at=at)
 
 
 def emergency_reviews_pending():
     """Emergency changes implemented (or being implemented) and not yet reviewed by the CAB."""
-    return (
-        ChangeRequest.objects.select_related("requester")
-        .filter(
-            change_type=ChangeType.EMERGENCY,
-            state__in=(ChangeState.IMPLEMENTING, ChangeState.COMPLETED, ChangeState.FAILED),
-        )
-        .order_by("implementation_started_at", "pk")
-    )
+    return review_backlog(ChangeRequest.objects.select_related("requester"), "pending")
 
 
 def emergency_reviews_summary(*, at=None, limit: int = 20) -> dict:

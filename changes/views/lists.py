@@ -10,8 +10,8 @@ from delivery_portal import roles
 from delivery_portal.exports import csv_response, dated_filename
 
 from ..selectors.approvers import changes_awaiting
-from ..selectors.lists import REVIEW_FILTERS
-from ..selectors.lists import change_list as changes_filtered
+from ..filtersets import ChangeFilterSet
+from ..selectors.lists import change_rows
 from ..selectors.reviews import overdue_emergency_reviews
 from ..models import ChangeState
 
@@ -21,20 +21,15 @@ REVIEWS_LISTED = 20
 
 
 def _filtered_changes(params):
-    """The change list for the query string's filters: (changes, state, review, the filters
-    for links). Shared by the page and its CSV export."""
-    state = params.get("state")
-    state = state if state in ChangeState.values else ""
-    review = params.get("review")
-    review = review if review in REVIEW_FILTERS else ""
-    changes = changes_filtered(state=state, review=review)
-    query = {key: value for key, value in (("state", state), ("review", review)) if value}
-    return changes, state, review, query
+    """(the changes the query string's filters select, the applied filters for links): the
+    page and its CSV export filter with the API's FilterSet, so the three cannot disagree."""
+    filterset = ChangeFilterSet(params, queryset=change_rows())
+    return filterset.qs, filterset.applied()
 
 
 @require_safe
 def change_list(request):
-    changes, state, review, query = _filtered_changes(request.GET)
+    changes, filters = _filtered_changes(request.GET)
     page = Paginator(changes, 50).get_page(request.GET.get("page"))
     overdue = overdue_emergency_reviews().select_related(None).prefetch_related(None).only("reference", "title")
     return render(
@@ -43,9 +38,9 @@ def change_list(request):
         {
             "page_obj": page,
             "states": ChangeState.choices,
-            "state": state,
-            "review": review,
-            "querystring_base": urlencode(query),
+            "state": filters.get("state", ""),
+            "review": filters.get("review", ""),
+            "querystring_base": urlencode(filters),
             "awaiting": changes_awaiting(request.user)[:20],
             "overdue_reviews": overdue[:REVIEWS_LISTED],
             "overdue_count": overdue.count(),
@@ -76,7 +71,7 @@ CHANGE_CSV_COLUMNS = [
 
 @require_safe
 def change_list_csv(request):
-    """The list as CSV with the page's filters (state, review): every matching change."""
-    changes, _state, _review, _query = _filtered_changes(request.GET)
+    """The list as CSV with the page's filters: every matching change."""
+    changes, _filters = _filtered_changes(request.GET)
     changes = changes.prefetch_related(None).prefetch_related("services")
     return csv_response(changes, CHANGE_CSV_COLUMNS, filename=dated_filename("changes"))
