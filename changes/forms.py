@@ -110,7 +110,10 @@ class ChangeRequestForm(forms.ModelForm):
 
 
 class DecisionForm(forms.Form):
-    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
+    decision = forms.ChoiceField(
+        choices=[("approve", "Approve"), ("reject", "Reject")],
+        error_messages={"required": "Choose approve or reject.", "invalid_choice": "Choose approve or reject."},
+    )
     comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 

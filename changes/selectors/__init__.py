@@ -6,5 +6,6 @@
 - `approvers`: who decides a change, and what waits for a user's decision.
 - `conflicts`: what collides with a change's window (other changes, freezes, blackouts).
 - `gates`: why a production deployment linked to a change may not run now.
+- `catalogue`: the standard-change templates.
 - `calendar`: changes, freezes and blackouts of a period, for the calendar and its feed.
 """

@@ -10,7 +10,7 @@ from django.db.models import Q
 
 from sla.models import Freeze
 
-from ..models import BlackoutWindow, ChangeRequest, ChangeState
+from ..models import BlackoutWindow, CalendarFeedToken, ChangeRequest, ChangeState
 from .conflicts import ACTIVE_STATES
 
 CALENDAR_STATES = ACTIVE_STATES + (ChangeState.COMPLETED, ChangeState.FAILED, ChangeState.REVIEWED, ChangeState.CLOSED)
@@ -72,3 +72,8 @@ def calendar_items(start: datetime, end: datetime) -> list[CalendarItem]:
         items.append(CalendarItem("blackout", f"Blackout: {b.title}", b.starts_at, b.ends_at, uid=f"blackout-{b.pk}@delivery-portal"))
     items.sort(key=lambda i: (i.starts_at, i.kind))
     return items
+
+
+def feed_token_is_valid(key: str) -> bool:
+    """Whether `key` is the feed token of an active user (calendar clients cannot log in)."""
+    return CalendarFeedToken.objects.filter(key=key, user__is_active=True).exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
 
 from ..models import Approval, ChangeRequest
 
@@ -14,4 +15,14 @@ def change_queryset():
 
 
 def change_detail(reference: str) -> ChangeRequest:
-    return change_queryset().get(reference=reference)
+    """The change with everything its page shows, or Http404."""
+    return get_object_or_404(change_queryset(), reference=reference)
+
+
+def change_or_404(reference: str) -> ChangeRequest:
+    """The change of that reference (no related rows), or Http404."""
+    return get_object_or_404(ChangeRequest, reference=reference)
+
+
+def change_by_reference(reference: str) -> ChangeRequest | None:
+    return ChangeRequest.objects.filter(reference=reference).first()

@@ -69,7 +69,11 @@ def test_agenda_approve_in_place_with_htmx(client_for, users, submitted_change, 
     assert r.status_code == 200 and r.content.decode().lstrip().startswith("<tr") and "You approved." in r.content.decode()
     assert "changeDecided" in r["HX-Trigger"]
     r = client_for("cab2").post(f"/changes/{submitted_change.reference}/decide/", {"decision": "reject"}, HTTP_HX_REQUEST="true")
-    assert "A rejection needs a comment saying why." in r.content.decode()
+    # Refused by the process: the row again, saying why, with 409 (portal.js swaps it in).
+    assert r.status_code == 409 and r.content.decode().lstrip().startswith("<tr")
+    assert "A rejection needs a comment saying why." in r.content.decode() and "HX-Trigger" not in r
+    r = client_for("cab2").post(f"/changes/{submitted_change.reference}/decide/", {"comment": "?"}, HTTP_HX_REQUEST="true")
+    assert r.status_code == 400 and "Choose approve or reject." in r.content.decode()
     client_for("cab2").post(f"/changes/{submitted_change.reference}/decide/", {"decision": "approve", "next": "/changes/cab/"})
     submitted_change.refresh_from_db()
     assert submitted_change.state == "approved" and Approval.objects.count() == 2

@@ -6,5 +6,4 @@
 - `detail`: the change page, its actions and comments.
 - `catalogue`: the standard-change templates.
 - `calendar`: the change calendar and its iCalendar feed.
-- `common`: what they share.
 """

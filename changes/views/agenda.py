@@ -1,26 +1,36 @@
 """The CAB agenda, and deciding a change from its rows or from the change page."""
 
 from django.contrib import messages
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import trigger_client_event
 
-from delivery_portal import roles
-from delivery_portal.errors import ProcessError
+from delivery_portal import formposts, roles
 
 from ..domain.approval import APPROVER_ROLE, QUORUM
 from ..domain.reviews import emergency_review_due, emergency_review_overdue
 from ..forms import DecisionForm
-from ..models import ChangeRequest, ChangeState
+from ..models import ChangeState
 from ..selectors.conflicts import change_conflicts, conflicts_for_changes
 from ..selectors.detail import change_detail as change_with_details
+from ..selectors.detail import change_or_404
 from ..selectors.lists import cab_agenda as changes_for_agenda
 from ..selectors.reviews import emergency_reviews_summary
 from ..services.decisions import change_decide as decide
-from .common import next_url
 from .lists import REVIEWS_LISTED
+
+# Who decides changes (each type by its own role: changes/domain/approval.py).
+DECIDERS = (roles.CAB_MEMBER, roles.ON_CALL, roles.DELIVERY_MANAGER)
+
+
+def _next_url(request, fallback):
+    url = request.POST.get("next") or request.GET.get("next")
+    if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}):
+        return url
+    return fallback
 
 
 @require_safe
@@ -63,31 +73,26 @@ def agenda_row(request, change, conflicts):
 
 
 @require_POST
+@roles.role_required(*DECIDERS)
 def change_decide(request, reference):
     """Approve or reject; from the CAB agenda (htmx: the updated row) or the change page."""
-    require_any = (roles.CAB_MEMBER, roles.ON_CALL, roles.DELIVERY_MANAGER)
-    roles.require_role(request.user, *require_any)
-    change = get_object_or_404(ChangeRequest, reference=reference)
+    change = change_or_404(reference)
     form = DecisionForm(request.POST)
-    error = None
-    if not form.is_valid():
-        error = "Choose approve or reject."
-    else:
-        try:
-            decide(
-                change=change, user=request.user, decision=form.cleaned_data["decision"], comment=form.cleaned_data["comment"]
-            )
-        except ProcessError as exc:
-            error = " ".join(r for r in exc.reasons) or exc.detail
+    outcome = formposts.submit(
+        form,
+        lambda data: decide(change=change, user=request.user, decision=data["decision"], comment=data["comment"]),
+        process_on_form=False,
+    )
     if request.htmx:
         fresh = change_with_details(reference)
         row = agenda_row(request, fresh, change_conflicts(fresh))
-        response = render(request, "changes/_agenda_row.html", {"row": row, "error": error})
-        if error is None:
+        context = {"row": row, "error": "" if outcome.ok else outcome.error}
+        response = render(request, "changes/_agenda_row.html", context, status=outcome.status)
+        if outcome.ok:
             trigger_client_event(response, "changeDecided", {"reference": reference})
         return response
-    if error:
-        messages.error(request, error)
-    else:
+    if outcome.ok:
         messages.success(request, f"Your decision on {change.reference} is recorded.")
-    return redirect(next_url(request, reverse("changes:detail", args=[change.reference])))
+    else:
+        formposts.message_failure(request, outcome)
+    return redirect(_next_url(request, reverse("changes:detail", args=[change.reference])))

@@ -11,12 +11,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
+from delivery_portal import roles
+
 from .. import calendar_layout, ical
-from ..models import CalendarFeedToken
-from ..selectors.calendar import calendar_items
+from ..selectors.calendar import calendar_items, feed_token_is_valid
 from ..services.feed_tokens import feed_token_for
 from ..services.feed_tokens import feed_token_reset as new_feed_token
-from .common import require_requester
 
 
 def _parse_day(value):
@@ -73,8 +73,8 @@ def change_calendar(request):
 
 
 @require_POST
+@roles.role_required(*roles.WRITER_ROLES)  # anyone but a viewer
 def feed_token_reset(request):
-    require_requester(request)
     new_feed_token(user=request.user)
     messages.success(request, "Your calendar feed has a new address; the old one no longer works.")
     return redirect("changes:calendar")
@@ -91,10 +91,8 @@ def change_feed(request):
         return redirect_to_login(request.get_full_path())
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET", "HEAD"])
-    if token:
-        feed_token = CalendarFeedToken.objects.select_related("user").filter(key=token, user__is_active=True).first()
-        if feed_token is None:
-            raise Http404("Unknown feed token.")
+    if token and not feed_token_is_valid(token):
+        raise Http404("Unknown feed token.")
     now = timezone.now()
     items = calendar_items(now - timedelta(days=60), now + timedelta(days=365))
     body = ical.build(items, base_url=request.build_absolute_uri("/").rstrip("/"))

@@ -1,36 +1,31 @@
 """The change page: what it shows, the actions on it, its comments."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
-from delivery_portal import roles
+from delivery_portal import formposts, roles
 from delivery_portal.audit import history_entries
-from delivery_portal.errors import ProcessError
 
 from ..domain.reviews import emergency_review_due
 from ..domain.submission import earliest_window_start
 from ..domain.workflow import ACTION_LABELS, allowed_actions
 from ..forms import CommentForm, DecisionForm, ReviewForm
-from ..models import ChangeRequest, ChangeState
+from ..models import ChangeState
 from ..selectors.conflicts import change_conflicts
 from ..selectors.detail import change_detail as change_with_details
+from ..selectors.detail import change_or_404
 from ..services.comments import comment_add
 from ..services.decisions import change_submit
 from ..services.lifecycle import ACTIONS, change_review
 from .agenda import agenda_row
-from .common import require_requester
 
 
 @require_safe
 def change_detail(request, reference):
-    try:
-        change = change_with_details(reference)
-    except ChangeRequest.DoesNotExist:
-        raise Http404 from None
+    change = change_with_details(reference)
     return render(request, "changes/detail.html", _detail_context(request, change))
 
 
@@ -75,36 +70,35 @@ def _detail_context(request, change, **extra):
 
 @require_POST
 def change_action(request, reference, verb):
-    change = get_object_or_404(ChangeRequest, reference=reference)
-    try:
-        if verb == "submit":
-            change_submit(change=change, user=request.user)
-        elif verb == "review":
-            form = ReviewForm(request.POST)
-            form.is_valid()
-            change_review(change=change, user=request.user, notes=form.cleaned_data.get("comment", ""))
-        elif verb in ACTIONS:
-            ACTIONS[verb](change=change, user=request.user)
-        else:
-            raise Http404
-    except ProcessError as exc:
-        messages.error(request, " ".join([exc.detail, *[r for r in exc.reasons if r != exc.detail]]))
-    else:
+    if verb not in ACTIONS and verb not in ("submit", "review"):
+        raise Http404
+    change = change_or_404(reference)
+    outcome = formposts.call(None, lambda: _act(request, change, verb))
+    if outcome.ok:
         messages.success(request, f"{change.reference}: {ACTION_LABELS.get(verb, verb)} done.")
+    else:
+        formposts.message_failure(request, outcome)
     return redirect("changes:detail", change.reference)
 
 
+def _act(request, change, verb):
+    if verb == "submit":
+        return change_submit(change=change, user=request.user)
+    if verb == "review":
+        form = ReviewForm(request.POST)
+        form.is_valid()  # the notes are optional
+        return change_review(change=change, user=request.user, notes=form.cleaned_data.get("comment", ""))
+    return ACTIONS[verb](change=change, user=request.user)
+
+
 @require_POST
+@roles.role_required(*roles.WRITER_ROLES)  # anyone but a viewer
 def change_comment(request, reference):
-    require_requester(request)
-    change = get_object_or_404(ChangeRequest, reference=reference)
+    change = change_or_404(reference)
     form = CommentForm(request.POST)
-    if form.is_valid():
-        try:
-            comment_add(change=change, user=request.user, text=form.cleaned_data["text"])
-        except ValidationError as exc:
-            form.add_error("text", exc)
-        else:
-            return redirect(reverse("changes:detail", args=[change.reference]) + "#comments")
+    outcome = formposts.submit(form, lambda data: comment_add(change=change, user=request.user, text=data["text"]))
+    if outcome.ok:
+        return redirect(reverse("changes:detail", args=[change.reference]) + "#comments")
     change = change_with_details(reference)
-    return render(request, "changes/detail.html", _detail_context(request, change, comment_form=form), status=400)
+    context = _detail_context(request, change, comment_form=form)
+    return render(request, "changes/detail.html", context, status=outcome.status)

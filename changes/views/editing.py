@@ -3,21 +3,21 @@
 from datetime import timedelta
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from delivery_portal import concurrency, roles
-from delivery_portal.errors import ConcurrentEditError, ProcessError
+from delivery_portal import concurrency, formposts, roles
 
 from ..domain.submission import REQUIRED_FIELDS, submission_problems
 from ..forms import ChangeRequestForm
-from ..models import ChangeRequest, ChangeState, StandardChangeTemplate
+from ..models import ChangeState
+from ..selectors.catalogue import active_template_or_404, template_by_slug
 from ..selectors.conflicts import window_conflicts
+from ..selectors.detail import change_by_reference, change_or_404
 from ..services.decisions import change_submit
 from ..services.drafts import change_create, change_update, submission_values, template_values
-from .common import require_requester
 
 
 def _form_context(request, form, change=None, template=None, problems=None):
@@ -27,40 +27,41 @@ def _form_context(request, form, change=None, template=None, problems=None):
 @require_http_methods(["GET", "HEAD", "POST"])
 def change_new(request):
     if request.method == "POST":
-        require_requester(request)
+        roles.require_role(request.user, *roles.WRITER_ROLES)  # anyone but a viewer requests changes
     elif not roles.can_request_change(request.user):
         context = _form_context(request, ChangeRequestForm(), None)
         return render(request, "changes/form.html", {**context, "read_only": True})
-    template = None
     slug = request.GET.get("template") or request.POST.get("template")
-    if slug:
-        template = get_object_or_404(StandardChangeTemplate, slug=slug, active=True)
+    template = active_template_or_404(slug) if slug else None
     if request.method == "POST":
         form = ChangeRequestForm(request.POST, template=template)
-        if form.is_valid():
+
+        def create(_data):
             fields, service_list = form.service_fields()
             if template is not None:
                 fields.pop("change_type", None)
-            try:
-                change = change_create(user=request.user, services=service_list, template=template, **fields)
-            except ValidationError as exc:
-                form.add_error(None, exc)
-            else:
-                return _after_save(request, change)
-        return render(request, "changes/form.html", _form_context(request, form, template=template), status=400)
-    initial = {}
-    if template is not None:
-        initial = {**template_values(template), "change_type": "standard", "services": list(template.services.all())}
-        start = (timezone.now() + timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
-        initial["window_start"] = start
-        initial["window_end"] = start + timedelta(minutes=template.default_duration_minutes)
-    form = ChangeRequestForm(initial=initial, template=template)
+            return change_create(user=request.user, services=service_list, template=template, **fields)
+
+        outcome = formposts.submit(form, create)
+        if outcome.ok:
+            return _after_save(request, outcome.result)
+        return render(request, "changes/form.html", _form_context(request, form, template=template), status=outcome.status)
+    form = ChangeRequestForm(initial=_initial_from(template) if template else {}, template=template)
     return render(request, "changes/form.html", _form_context(request, form, template=template))
+
+
+def _initial_from(template) -> dict:
+    """A new standard change: the template's values and services, a window from the next hour tomorrow."""
+    initial = {**template_values(template), "change_type": "standard", "services": list(template.services.all())}
+    start = (timezone.now() + timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
+    initial["window_start"] = start
+    initial["window_end"] = start + timedelta(minutes=template.default_duration_minutes)
+    return initial
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def change_edit(request, reference):
-    change = get_object_or_404(ChangeRequest, reference=reference)
+    change = change_or_404(reference)
     may_edit = change.requester_id == request.user.pk or roles.has_role(request.user, roles.DELIVERY_MANAGER)
     if not may_edit:
         if request.method == "POST":
@@ -71,26 +72,20 @@ def change_edit(request, reference):
         messages.error(request, f"Only a draft can be edited; {change.reference} is {change.state}.")
         return redirect("changes:detail", change.reference)
     if request.method == "POST":
-        form = ChangeRequestForm(request.POST, instance=ChangeRequest.objects.get(pk=change.pk))
-        if form.is_valid():
+        # The form edits its own copy: `change` stays as saved if the edit is refused.
+        form = ChangeRequestForm(request.POST, instance=change_or_404(reference))
+
+        def update(data):
             fields, service_list = form.service_fields()
             if change.template_id:
                 fields.pop("change_type", None)
-            try:
-                change_update(change=change, user=request.user, services=service_list,
-                                       expected_version=form.cleaned_data.get(concurrency.VERSION_FIELD), **fields)
-            except ConcurrentEditError as exc:
-                # The second of two editors: told on the form, their draft not written.
-                concurrency.form_conflict(form, exc)
-                return render(request, "changes/form.html", _form_context(request, form, change), status=409)
-            except ProcessError as exc:
-                form.add_error(None, exc.detail)
-                return render(request, "changes/form.html", _form_context(request, form, change), status=409)
-            except ValidationError as exc:
-                form.add_error(None, exc)
-                return render(request, "changes/form.html", _form_context(request, form, change), status=400)
+            return change_update(change=change, user=request.user, services=service_list,
+                                 expected_version=data.get(concurrency.VERSION_FIELD), **fields)
+
+        outcome = formposts.submit(form, update)  # a second editor is told on the form, nothing written
+        if outcome.ok:
             return _after_save(request, change)
-        return render(request, "changes/form.html", _form_context(request, form, change), status=400)
+        return render(request, "changes/form.html", _form_context(request, form, change), status=outcome.status)
     form = ChangeRequestForm(instance=change, initial=concurrency.initial_version(change))
     problems = submission_problems(
         change_type=change.change_type, values=submission_values(change), at=timezone.now(),
@@ -100,29 +95,24 @@ def change_edit(request, reference):
 
 
 def _after_save(request, change):
-    if request.POST.get("intent") == "submit":
-        try:
-            change_submit(change=change, user=request.user)
-        except ProcessError as exc:
-            messages.error(request, f"Saved as a draft. {exc.detail} " + " ".join(exc.reasons))
-            return redirect("changes:edit", change.reference)
-        messages.success(request, f"{change.reference} submitted.")
-        return redirect("changes:detail", change.reference)
-    messages.success(request, f"Draft {change.reference} saved.")
-    return redirect("changes:edit", change.reference)
+    if request.POST.get("intent") != "submit":
+        messages.success(request, f"Draft {change.reference} saved.")
+        return redirect("changes:edit", change.reference)
+    outcome = formposts.call(None, lambda: change_submit(change=change, user=request.user))
+    if not outcome.ok:
+        formposts.message_failure(request, outcome, prefix="Saved as a draft. ")
+        return redirect("changes:edit", change.reference)
+    messages.success(request, f"{change.reference} submitted.")
+    return redirect("changes:detail", change.reference)
 
 
 @require_POST
+@roles.role_required(*roles.WRITER_ROLES)
 def change_validate(request):
     """htmx: check the form as the user fills it in (field errors and what submission needs)."""
-    require_requester(request)
-    change = None
-    reference = request.POST.get("reference")
-    if reference:
-        change = ChangeRequest.objects.filter(reference=reference).first()
-    template = None
-    if request.POST.get("template"):
-        template = StandardChangeTemplate.objects.filter(slug=request.POST["template"]).first()
+    reference, slug = request.POST.get("reference"), request.POST.get("template")
+    change = change_by_reference(reference) if reference else None
+    template = template_by_slug(slug) if slug else None
     form = ChangeRequestForm(request.POST, instance=change, template=template)
     form.is_valid()
     data = getattr(form, "cleaned_data", {})
