@@ -87,7 +87,7 @@ def change_decide(request, reference):
         fresh = change_with_details(reference)
         row = agenda_row(request, fresh, change_conflicts(fresh))
         context = {"row": row, "error": "" if outcome.ok else outcome.error}
-        response = render(request, "changes/_agenda_row.html", context, status=outcome.status)
+        response = render(request, "changes/agenda.html#row", context, status=outcome.status)
         if outcome.ok:
             trigger_client_event(response, "changeDecided", {"reference": reference})
         return response
