@@ -93,3 +93,29 @@ def past(action: str) -> str:
         "close": "closed",
         "cancel": "cancelled",
     }.get(action, action)
+
+
+# The change page offers these as buttons to the requester or a delivery manager ("owner"),
+# and the work itself also to on-call for emergency changes (who carry them out). Approving,
+# rejecting and reviewing have forms of their own. The services check the same rules.
+OWNER_ACTIONS = ("submit", "cancel", "close")
+WORK_ACTIONS = ("schedule", "start", "complete", "fail")
+
+
+def offered_actions(state: str, change_type: str, *, owner: bool, on_call: bool) -> list[tuple[str, str]]:
+    """(action, label) of the buttons the change page shows this person."""
+    offered = []
+    for action in allowed_actions(state, change_type):
+        if action in OWNER_ACTIONS and not owner:
+            continue
+        if action in WORK_ACTIONS and not (owner or (change_type == EMERGENCY and on_call)):
+            continue
+        if action in OWNER_ACTIONS or action in WORK_ACTIONS:
+            offered.append((action, ACTION_LABELS[action]))
+    return offered
+
+
+def may_review(state: str, change_type: str, *, requester: bool, cab_member: bool) -> bool:
+    """A completed or failed change is reviewed by the CAB, or by its requester unless it was
+    an emergency change (those the CAB reviews)."""
+    return state in (COMPLETED, FAILED) and (cab_member or (change_type != EMERGENCY and requester))

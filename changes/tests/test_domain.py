@@ -188,3 +188,17 @@ def test_blackouts_collide_organisation_wide_or_on_one_of_the_services():
     found = conflicts.find_conflicts(WINDOW, blackouts=blackouts)
     assert [(c.kind, c.service) for c in found] == [("blackout", ""), ("blackout", "search")]
     assert "'Year end' organisation-wide" in found[0].detail and "'Search migration' for search" in found[1].detail
+
+
+def test_the_change_page_offers_the_work_to_owners_and_emergency_work_to_on_call():
+    actions = lambda *args, **kw: [a for a, _label in workflow.offered_actions(*args, **kw)]  # noqa: E731
+    assert actions("draft", "normal", owner=True, on_call=False) == ["submit", "cancel"]
+    assert actions("draft", "normal", owner=False, on_call=True) == []
+    assert actions("approved", "normal", owner=False, on_call=True) == []
+    assert actions("approved", "emergency", owner=False, on_call=True) == ["schedule", "start"]  # no cancel: not theirs
+    assert actions("implementing", "normal", owner=True, on_call=False) == ["complete", "fail"]
+    assert actions("submitted", "normal", owner=True, on_call=True) == ["cancel"]  # deciding has its own form
+    assert workflow.may_review("completed", "normal", requester=True, cab_member=False)
+    assert not workflow.may_review("completed", "emergency", requester=True, cab_member=False)
+    assert workflow.may_review("failed", "emergency", requester=False, cab_member=True)
+    assert not workflow.may_review("implementing", "normal", requester=True, cab_member=True)

@@ -11,7 +11,7 @@ from delivery_portal.audit import history_entries
 
 from ..domain.reviews import emergency_review_due
 from ..domain.submission import earliest_window_start
-from ..domain.workflow import ACTION_LABELS, allowed_actions
+from ..domain.workflow import ACTION_LABELS, may_review, offered_actions
 from ..forms import CommentForm, DecisionForm, ReviewForm
 from ..models import ChangeState
 from ..selectors.conflicts import change_conflicts
@@ -34,21 +34,10 @@ def _detail_context(request, change, **extra):
     row = agenda_row(request, change, conflicts)
     user = request.user
     is_owner = change.requester_id == user.pk or roles.has_role(user, roles.DELIVERY_MANAGER)
-    actions = []
-    for action in allowed_actions(change.state, change.change_type):
-        if action in ("approve", "reject"):
-            continue
-        if action == "review":
-            continue  # its own form
-        if action in ("submit", "cancel", "close") and not is_owner:
-            continue
-        if action in ("schedule", "start", "complete", "fail") and not (
-            is_owner or (change.change_type == "emergency" and roles.has_role(user, roles.ON_CALL))
-        ):
-            continue
-        actions.append((action, ACTION_LABELS[action]))
-    may_review = change.state in (ChangeState.COMPLETED, ChangeState.FAILED) and (
-        roles.has_role(user, roles.CAB_MEMBER) or (change.change_type != "emergency" and change.requester_id == user.pk)
+    actions = offered_actions(change.state, change.change_type, owner=is_owner, on_call=roles.has_role(user, roles.ON_CALL))
+    may_review_it = may_review(
+        change.state, change.change_type, requester=change.requester_id == user.pk,
+        cab_member=roles.has_role(user, roles.CAB_MEMBER),
     )
     return {
         "change": change,
@@ -56,7 +45,7 @@ def _detail_context(request, change, **extra):
         "conflicts": conflicts,
         "actions": actions,
         "may_edit": change.state == ChangeState.DRAFT and is_owner,
-        "may_review": may_review,
+        "may_review": may_review_it,
         "review_form": extra.get("review_form") or ReviewForm(),
         "review_due": emergency_review_due(change.implemented_at) if change.change_type == "emergency" else None,
         "earliest": earliest_window_start(change.change_type, change.submitted_at) if change.submitted_at else None,
