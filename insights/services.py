@@ -6,16 +6,9 @@ from django.utils import timezone
 from delivery_portal.audit import save_with_history
 from delivery_portal.errors import ProcessError
 
-from .domain.maturity import CHARACTERISTICS, MaturityResult, assess_maturity, maturity_evidence
-from .selectors.dora import thresholds
-from .selectors.maturity import team_delivery_facts
+from .domain.maturity import CHARACTERISTICS, assess_maturity
 from .models import MaturityAssessment
-
-
-def maturity_evidence_for(*, team, at=None) -> dict[str, str]:
-    """Characteristic key -> evidence text, for what the portal's data proves about `team`."""
-    facts = team_delivery_facts(team=team, at=at)
-    return maturity_evidence(facts, thresholds())
+from .selectors.maturity import maturity_evidence_for
 
 
 @transaction.atomic
@@ -36,7 +29,3 @@ def maturity_assessment_record(*, team, answers: dict, by=None, notes: str = "",
     )
     save_with_history(assessment, by=by, reason=f"assessed at level {result.level}")
     return assessment
-
-
-def maturity_result(assessment: MaturityAssessment) -> MaturityResult:
-    return assess_maturity(assessment.answers)

@@ -1,31 +1,31 @@
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.db.models import OuterRef, Subquery
 from django.http import Http404, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
-from delivery_portal import roles
-from delivery_portal.errors import ProcessError
+from delivery_portal import formposts, roles
 from delivery_portal.exports import csv_response
 from releases.selectors import release_or_404
-from sla.models import Team
 
 from . import cache as page_cache
-from . import charts, services
+from . import charts
 from .domain.dora import rounded
 from .domain.maturity import LEVEL_NAMES, MATURITY_LEVELS, assess_maturity
+from .forms import DoraFilterForm, MaturityAssessmentForm
 from .selectors.dashboard import (
     active_deployments, changes_awaiting_approval, dora_tiles, freezes_and_budgets_at_risk, open_incidents_by_severity,
     upcoming_releases,
 )
 from .selectors.dora import default_range, dora_for_range, dora_weekly, thresholds
+from .selectors.maturity import (
+    assessment_or_404, latest_assessment, maturity_evidence_for, team_assessments, team_or_404, teams_with_latest_level,
+)
 from .selectors.risk import release_risk
-from .forms import DoraFilterForm, MaturityAssessmentForm
-from .models import MaturityAssessment
+from .services import maturity_assessment_record
 from .serializers import DoraQuerySerializer
 
 
@@ -167,49 +167,41 @@ def dora_csv(request):
 @require_safe
 def maturity(request):
     """Every team with its latest level."""
-    latest = MaturityAssessment.objects.filter(team=OuterRef("pk")).order_by("-assessed_at", "-id")
-    teams = Team.objects.annotate(
-        latest_pk=Subquery(latest.values("pk")[:1]),
-        latest_level=Subquery(latest.values("level")[:1]),
-        latest_target=Subquery(latest.values("target_level")[:1]),
-        latest_at=Subquery(latest.values("assessed_at")[:1]),
-    ).order_by("name")
-    rows = [{"team": team, "level_name": LEVEL_NAMES.get(team.latest_level)} for team in teams]
+    rows = [{"team": team, "level_name": LEVEL_NAMES.get(team.latest_level)} for team in teams_with_latest_level()]
     return render(request, "insights/maturity.html", {"rows": rows, "levels": MATURITY_LEVELS})
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def maturity_assess(request, slug):
     """The questionnaire: the data's evidence is filled in, people answer the rest."""
-    team = get_object_or_404(Team, slug=slug)
+    team = team_or_404(slug)
     if request.method == "POST":
         roles.require_role(request.user, roles.DELIVERY_MANAGER)
-    evidence = services.maturity_evidence_for(team=team)
-    previous = MaturityAssessment.objects.filter(team=team).first()
-    form = MaturityAssessmentForm(
-        request.POST if request.method == "POST" else None, evidence=evidence, initial_answers=previous.answers if previous else {}
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            assessment = services.maturity_assessment_record(
-                team=team, answers=form.answers(), by=request.user, notes=form.cleaned_data["notes"], evidence=evidence
-            )
-        except ProcessError as exc:
-            form.add_error(None, exc.detail)
-        else:
-            messages.success(request, f"{team.name} is at level {assessment.level}.")
-            return redirect("insights:maturity-result", pk=assessment.pk)
+    evidence = maturity_evidence_for(team=team)
+    status = 200
+    if request.method == "POST":
+        form = MaturityAssessmentForm(request.POST, evidence=evidence)
+        outcome = formposts.submit(form, lambda data: maturity_assessment_record(
+            team=team, answers=form.answers(), by=request.user, notes=data["notes"], evidence=evidence
+        ))
+        if outcome.ok:
+            messages.success(request, f"{team.name} is at level {outcome.result.level}.")
+            return redirect("insights:maturity-result", pk=outcome.result.pk)
+        status = outcome.status
+    else:
+        previous = latest_assessment(team)
+        form = MaturityAssessmentForm(evidence=evidence, initial_answers=previous.answers if previous else {})
     return render(
         request, "insights/maturity_assess.html",
         {"team": team, "form": form, "levels": list(form.levels_with_fields()), "evidence": evidence,
          "can_assess": roles.has_role(request.user, roles.DELIVERY_MANAGER)},
+        status=status,
     )
 
 
 @require_safe
 def maturity_result(request, pk):
-    assessment = get_object_or_404(MaturityAssessment.objects.select_related("team", "assessed_by"), pk=pk)
-    result = services.maturity_result(assessment)
+    assessment = assessment_or_404(pk)
     checklist = [
         {"level": level, "rows": [
             {"characteristic": c, "met": bool(assessment.answers.get(c.key)), "evidence": assessment.evidence.get(c.key)}
@@ -217,18 +209,16 @@ def maturity_result(request, pk):
         ]}
         for level in MATURITY_LEVELS
     ]
-    return render(request, "insights/maturity_result.html",
-                  {"assessment": assessment, "result": result, "checklist": checklist, "team": assessment.team})
-
-
-def _team_assessments(team):
-    return MaturityAssessment.objects.filter(team=team).select_related("assessed_by").order_by("-assessed_at", "-id")
+    return render(request, "insights/maturity_result.html", {
+        "assessment": assessment, "result": assess_maturity(assessment.answers), "checklist": checklist,
+        "team": assessment.team,
+    })
 
 
 @require_safe
 def maturity_history(request, slug):
-    team = get_object_or_404(Team, slug=slug)
-    assessments = list(_team_assessments(team)[:200])
+    team = team_or_404(slug)
+    assessments = list(team_assessments(team)[:200])
     return render(request, "insights/maturity_history.html", {
         "team": team, "assessments": assessments, "figure": charts.maturity_history_figure(assessments),
     })
@@ -249,8 +239,8 @@ MATURITY_CSV_COLUMNS = [
 
 @require_safe
 def maturity_history_csv(request, slug):
-    team = get_object_or_404(Team, slug=slug)
-    return csv_response(_team_assessments(team).select_related("team"), MATURITY_CSV_COLUMNS,
+    team = team_or_404(slug)
+    return csv_response(team_assessments(team).select_related("team"), MATURITY_CSV_COLUMNS,
                         filename=f"maturity-{team.slug}.csv")
 
 

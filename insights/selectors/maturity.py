@@ -1,10 +1,12 @@
-"""What the portal's own data says about a team's delivery (the maturity questionnaire's evidence)."""
+"""Delivery maturity: the teams' assessments, and what the portal's own data says about a team's
+delivery (the questionnaire's evidence)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from deployments.domain import PRODUCTION
@@ -12,8 +14,9 @@ from deployments.models import Deployment, DeploymentEvent, DeploymentState
 from incidents.models import Incident
 from sla.models import Team
 
-from ..domain.maturity import TeamDeliveryFacts
-from .dora import DEFAULT_RANGE_DAYS, DoraScope, day_bounds
+from ..domain.maturity import TeamDeliveryFacts, maturity_evidence
+from ..models import MaturityAssessment
+from .dora import DEFAULT_RANGE_DAYS, DoraScope, day_bounds, thresholds
 
 
 def team_delivery_facts(*, team: Team, at: datetime | None = None, days: int = 90) -> TeamDeliveryFacts:
@@ -64,3 +67,37 @@ def team_delivery_facts(*, team: Team, at: datetime | None = None, days: int = 9
     return TeamDeliveryFacts(
         days=days, incidents=incidents, deploys_per_day=succeeded_month / DEFAULT_RANGE_DAYS, **row
     )
+
+
+def maturity_evidence_for(*, team: Team, at: datetime | None = None) -> dict[str, str]:
+    """Characteristic key -> evidence text, for what the portal's data proves about `team`."""
+    return maturity_evidence(team_delivery_facts(team=team, at=at), thresholds())
+
+
+def teams_with_latest_level():
+    """Every team by name, with its latest assessment's pk, level, target and time (None: never
+    assessed) as latest_pk, latest_level, latest_target and latest_at. One query."""
+    latest = MaturityAssessment.objects.filter(team=OuterRef("pk")).order_by("-assessed_at", "-id")
+    return Team.objects.annotate(
+        latest_pk=Subquery(latest.values("pk")[:1]),
+        latest_level=Subquery(latest.values("level")[:1]),
+        latest_target=Subquery(latest.values("target_level")[:1]),
+        latest_at=Subquery(latest.values("assessed_at")[:1]),
+    ).order_by("name")
+
+
+def team_or_404(slug: str) -> Team:
+    return get_object_or_404(Team, slug=slug)
+
+
+def latest_assessment(team: Team) -> MaturityAssessment | None:
+    return MaturityAssessment.objects.filter(team=team).first()
+
+
+def assessment_or_404(pk: int) -> MaturityAssessment:
+    return get_object_or_404(MaturityAssessment.objects.select_related("team", "assessed_by"), pk=pk)
+
+
+def team_assessments(team: Team):
+    """The team's assessments, newest first, with who assessed."""
+    return MaturityAssessment.objects.filter(team=team).select_related("assessed_by").order_by("-assessed_at", "-id")
