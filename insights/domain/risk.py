@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 
@@ -67,6 +67,17 @@ def premortem_risks(
             f"{s.incidents} incidents.",
         ))
     return sorted(risks, key=lambda r: -RISK_ORDER.get(r.level, 2))
+
+
+def strategy_basis(used: Sequence, recommended, recommendation_reasons: Iterable[str]) -> tuple[str, str, list[str]]:
+    """(label, risk, reasons) of the strategy a release's risk is judged on: the riskiest of the
+    strategies its deployments `used` (each with .label and .risk, as strategy_guide's), or
+    without any, the `recommended` one."""
+    if used:
+        worst = max(used, key=lambda info: RISK_ORDER.get(info.risk.lower(), 2))
+        return worst.label, worst.risk, [f"Deployments of this release use: {', '.join(info.label for info in used)}."]
+    reasons = ["No deployment with a known strategy yet; the recommended strategy is assumed.", *recommendation_reasons]
+    return recommended.label, recommended.risk, reasons
 
 
 def overall_risk(risks: Iterable[Risk]) -> str:

@@ -17,63 +17,19 @@ from releases.models import Release
 from sla import selectors as sla_selectors
 from sla.models import Service
 
-from ..domain.risk import RISK_ORDER, ServiceHistory, overall_risk, premortem_risks
+from ..domain.risk import ServiceHistory, overall_risk, premortem_risks, strategy_basis
 
 
 def release_risk(*, release: Release, at: datetime | None = None, days: int = 90) -> dict:
     """Strategy risk, the change types of changes linked via deployments, the services'
     freezes and their failure history over the last `days` days. Four queries."""
     at = at or timezone.now()
-    since = at - timedelta(days=days)
-    strategies = sorted(
-        set(
-            Deployment.objects.filter(release=release)
-            .exclude(state=DeploymentState.REFUSED)
-            .exclude(strategy=STRATEGY_NOT_REPORTED)
-            .order_by()
-            .values_list("strategy", flat=True)
-            .distinct()
-        )
-    )
+    strategies = _strategies_used(release)
     recommendation = recommend_for_release(release_type=release.release_type)
-    change_types = defaultdict(list)
-    for reference, change_type in (
-        ChangeRequest.objects.filter(deployments__release=release).order_by().values_list("reference", "change_type").distinct()
-    ):
-        change_types[change_type].append(reference)
-    incident_count = Incident.objects.filter(services=OuterRef("pk"), impact_started_at__gte=since, impact_started_at__lte=at)
-    services = (
-        Service.objects.filter(releases=release)
-        .annotate(
-            failed=Count("deployments", filter=Q(deployments__state=DeploymentState.FAILED, deployments__created_at__gte=since)),
-            rolled_back=Count(
-                "deployments", filter=Q(deployments__state=DeploymentState.ROLLED_BACK, deployments__created_at__gte=since)
-            ),
-        )
-        .order_by("slug")
-    )
-    incident_sub = Subquery(
-        incident_count.order_by().values("services").annotate(n=Count("pk")).values("n")[:1], output_field=IntegerField()
-    )
-    services = services.annotate(incident_count=Coalesce(incident_sub, 0))
-    services = list(services)
-    budgets = sla_selectors.services_budgets(services, at=at)
-    histories = [
-        ServiceHistory(
-            s.slug, s.name, s.freeze_active, s.failed, s.rolled_back, s.incident_count,
-            burn_rate=float(budgets[s.pk].burn_rate), budget_status=budgets[s.pk].status,
-        )
-        for s in services
-    ]
+    change_types = _change_types(release)
+    histories = _service_histories(release, since=at - timedelta(days=days), at=at)
     used = [STRATEGIES[s] for s in strategies if s in STRATEGIES]
-    if used:
-        worst = max(used, key=lambda info: RISK_ORDER.get(info.risk.lower(), 2))
-        strategy_label, strategy_risk = worst.label, worst.risk
-        reasons = [f"Deployments of this release use: {', '.join(info.label for info in used)}."]
-    else:
-        info = recommendation.info
-        strategy_label, strategy_risk = info.label, info.risk
-        reasons = ["No deployment with a known strategy yet; the recommended strategy is assumed.", *recommendation.reasons]
+    strategy_label, strategy_risk, reasons = strategy_basis(used, recommendation.info, recommendation.reasons)
     risks = premortem_risks(
         strategy_label=strategy_label, strategy_risk=strategy_risk, strategy_reasons=reasons,
         change_types=change_types, services=histories, days=days,
@@ -93,19 +49,72 @@ def release_risk(*, release: Release, at: datetime | None = None, days: int = 90
             "reasons": reasons,
         },
         "change_types": {k: sorted(v) for k, v in sorted(change_types.items())},
-        "services": [
-            {
-                "service": h.slug,
-                "name": h.name,
-                "freeze_active": h.freeze_active,
-                "failed_deployments": h.failed_deployments,
-                "rolled_back_deployments": h.rolled_back_deployments,
-                "incidents": h.incidents,
-                "history_days": days,
-                "burn_rate": h.burn_rate,
-                "budget_status": h.budget_status,
-            }
-            for h in histories
-        ],
+        "services": [_service_row(h, days) for h in histories],
         "risks": [{"area": r.area, "subject": r.subject, "level": r.level, "detail": r.detail} for r in risks],
+    }
+
+
+def _strategies_used(release) -> list[str]:
+    """The strategies the release's deployments reported (refused ones and "not reported" aside)."""
+    return sorted(
+        set(
+            Deployment.objects.filter(release=release)
+            .exclude(state=DeploymentState.REFUSED)
+            .exclude(strategy=STRATEGY_NOT_REPORTED)
+            .order_by()
+            .values_list("strategy", flat=True)
+            .distinct()
+        )
+    )
+
+
+def _change_types(release) -> dict[str, list[str]]:
+    """change type -> references of the changes linked to the release's deployments."""
+    change_types = defaultdict(list)
+    for reference, change_type in (
+        ChangeRequest.objects.filter(deployments__release=release).order_by().values_list("reference", "change_type").distinct()
+    ):
+        change_types[change_type].append(reference)
+    return change_types
+
+
+def _service_histories(release, *, since, at) -> list[ServiceHistory]:
+    """The release's services with their failed and rolled-back deployments and incidents since
+    `since`, and their error budgets at `at`: one query, and sla's two for the budgets."""
+    incident_count = Incident.objects.filter(services=OuterRef("pk"), impact_started_at__gte=since, impact_started_at__lte=at)
+    incident_sub = Subquery(
+        incident_count.order_by().values("services").annotate(n=Count("pk")).values("n")[:1], output_field=IntegerField()
+    )
+    services = list(
+        Service.objects.filter(releases=release)
+        .annotate(
+            failed=Count("deployments", filter=Q(deployments__state=DeploymentState.FAILED, deployments__created_at__gte=since)),
+            rolled_back=Count(
+                "deployments", filter=Q(deployments__state=DeploymentState.ROLLED_BACK, deployments__created_at__gte=since)
+            ),
+        )
+        .order_by("slug")
+        .annotate(incident_count=Coalesce(incident_sub, 0))
+    )
+    budgets = sla_selectors.services_budgets(services, at=at)
+    return [
+        ServiceHistory(
+            s.slug, s.name, s.freeze_active, s.failed, s.rolled_back, s.incident_count,
+            burn_rate=float(budgets[s.pk].burn_rate), budget_status=budgets[s.pk].status,
+        )
+        for s in services
+    ]
+
+
+def _service_row(history: ServiceHistory, days: int) -> dict:
+    return {
+        "service": history.slug,
+        "name": history.name,
+        "freeze_active": history.freeze_active,
+        "failed_deployments": history.failed_deployments,
+        "rolled_back_deployments": history.rolled_back_deployments,
+        "incidents": history.incidents,
+        "history_days": days,
+        "burn_rate": history.burn_rate,
+        "budget_status": history.budget_status,
     }

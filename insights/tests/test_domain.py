@@ -11,7 +11,7 @@ from insights.domain.levels import (
     DEFAULT_THRESHOLDS, LEVELS, change_failure_level, frequency_level, lead_time_level, mttr_level,
 )
 from insights.domain.maturity import CHARACTERISTICS, MATURITY_LEVELS, TeamDeliveryFacts, assess_maturity, maturity_evidence
-from insights.domain.risk import ServiceHistory, overall_risk, premortem_risks
+from insights.domain.risk import ServiceHistory, overall_risk, premortem_risks, strategy_basis
 
 T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 START, END = date(2026, 3, 1), date(2026, 3, 4)  # four days
@@ -220,3 +220,15 @@ def test_premortem_risks_riskiest_first():
         ("strategy", "Canary", "low-medium"), ("change", "emergency", "high"), ("change", "standard", "low"),
         ("service", "api", "high"), ("service", "web", "low"),
     }
+
+
+def test_the_release_risk_is_judged_on_the_riskiest_strategy_used_or_the_recommended_one():
+    from delivery_portal.strategy_guide import STRATEGIES
+
+    used = [STRATEGIES["canary"], STRATEGIES["rolling"], STRATEGIES["blue_green"]]
+    label, risk, reasons = strategy_basis(used, STRATEGIES["blue_green"], ["A major release."])
+    assert (label, risk) == ("Rolling", "Medium")
+    assert reasons == ["Deployments of this release use: Canary, Rolling, Blue-green."]
+    label, risk, reasons = strategy_basis([], STRATEGIES["blue_green"], ["A major release."])
+    assert (label, risk) == ("Blue-green", "Low")
+    assert reasons == ["No deployment with a known strategy yet; the recommended strategy is assumed.", "A major release."]
