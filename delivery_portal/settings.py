@@ -98,7 +98,7 @@ TEMPLATES = [
                 "csp.context_processors.nonce",
                 "delivery_portal.context_processors.portal",
             ],
-            "builtins": ["template_partials.templatetags.partials"],
+            "builtins": ["template_partials.templatetags.partials", "delivery_portal.templatetags.options"],
         },
     }
 ]
