@@ -68,7 +68,7 @@ class ChangeRequestForm(forms.ModelForm):
             self._follow_template(template)
 
     def _follow_template(self, template):
-        """A standard change is pre-approved as its template defines it (changes/domain.py):
+        """A standard change is pre-approved as its template defines it (changes/domain/standard.py):
         the plans are shown read-only with the template's text, the services limited to the
         template's (when it names any)."""
         values = template_values(template)

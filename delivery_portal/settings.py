@@ -310,7 +310,7 @@ LOGGING = {
 }
 
 # --- DORA metrics -------------------------------------------------------------------------
-# Level boundaries (insights/domain.py reads them). Deployment frequency in deployments per
+# Level boundaries (insights/domain/levels.py reads them). Deployment frequency in deployments per
 # day (elite above 1/day, high at least weekly, medium at least monthly, low below); lead
 # time and MTTR in hours (elite/high/medium strictly under the bound, low otherwise);
 # change failure rate a fraction (elite under 5%, high up to 10%, medium up to 15%).

@@ -11,7 +11,7 @@ from .detail import change_queryset
 
 
 def _review_overdue_q(at) -> Q:
-    """SQL twin of domain.emergency_review_overdue for emergency changes awaiting review."""
+    """SQL twin of domain.reviews.emergency_review_overdue for emergency changes awaiting review."""
     cutoff = at - EMERGENCY_REVIEW_WITHIN
     return Q(state__in=(ChangeState.COMPLETED, ChangeState.FAILED), implementation_ended_at__lt=cutoff) | Q(
         state=ChangeState.IMPLEMENTING, implementation_started_at__lt=cutoff

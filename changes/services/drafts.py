@@ -71,7 +71,7 @@ def change_create(*, user, services=(), template=None, at=None, **fields) -> Cha
 
 def _refuse_template_deviations(template, fields, services, template_services=None):
     """ValidationError naming each field where a standard change departs from its template
-    (its plans are the template's; its services among the template's): changes/domain.py."""
+    (its plans are the template's; its services among the template's): changes/domain/standard.py."""
     if template_services is None:
         template_services = list(template.services.all())
     problems = template_deviations(
@@ -120,7 +120,7 @@ def change_update(*, change, user, services=None, expected_version=None, **field
     if change.change_type != ChangeType.STANDARD and change.template_id is not None:
         change.template = None
     if change.template_id is not None:
-        # Still standard: the plans and services stay the template's (changes/domain.py).
+        # Still standard: the plans and services stay the template's (changes/domain/standard.py).
         _refuse_template_deviations(change.template, fields, services)
         for name, value in template_values(change.template).items():
             if name in TEMPLATE_FIXED_FIELDS:

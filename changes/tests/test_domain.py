@@ -1,4 +1,4 @@
-"""The rules of changes/domain.py on real dates, without a database."""
+"""The rules of changes/domain/ on real dates, without a database."""
 
 from datetime import UTC, datetime, timedelta
 

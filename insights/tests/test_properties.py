@@ -1,4 +1,4 @@
-"""Property tests (hypothesis) of insights/domain.py: never crash on valid input, keep the invariants."""
+"""Property tests (hypothesis) of insights/domain/: never crash on valid input, keep the invariants."""
 
 from datetime import UTC, date, datetime, timedelta
 
