@@ -134,7 +134,7 @@ def measure_recompute(*, runs: int = 3) -> dict:
 
 def measure_dora(anchor, *, years: int = 5, runs: int = 3) -> dict:
     try:
-        from insights.selectors import dora_for_range
+        from insights.selectors.dora import dora_for_range
     except ImportError:
         return {"missing": True}
     from deployments.models import Deployment

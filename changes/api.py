@@ -1,5 +1,4 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -8,8 +7,13 @@ from rest_framework.response import Response
 
 from delivery_portal import roles
 
-from . import selectors, services
-from .models import Approval, ChangeRequest
+from .filtersets import ChangeFilterSet
+from .selectors.conflicts import conflicts_for_changes
+from .selectors.detail import change_detail, change_queryset
+from .services import decisions
+from .services.decisions import change_submit
+from .services.drafts import change_create
+from .services.lifecycle import ACTIONS, change_review
 from .serializers import ChangeSerializer, CommentSerializer
 
 DECIDERS = (roles.CAB_MEMBER, roles.DELIVERY_MANAGER, roles.ON_CALL)
@@ -19,26 +23,17 @@ class ChangeViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.L
     """Change requests. Process rules that forbid an action answer 409 {"detail", "reasons"}."""
 
     serializer_class = ChangeSerializer
+    filterset_class = ChangeFilterSet  # ?state=&change_type=&service=, as the page and its export
     lookup_field = "reference"
     write_roles = roles.WRITER_ROLES
     action_roles = {"approve": DECIDERS, "reject": DECIDERS}
 
     def get_queryset(self):
-        qs = ChangeRequest.objects.select_related("requester", "template").prefetch_related(
-            "services", Prefetch("approvals", queryset=Approval.objects.select_related("by"))
-        )
-        params = self.request.query_params
-        if params.get("state"):
-            qs = qs.filter(state=params["state"])
-        if params.get("change_type"):
-            qs = qs.filter(change_type=params["change_type"])
-        if params.get("service"):
-            qs = qs.filter(services__slug=params["service"]).distinct()
-        return qs.order_by("-created_at")
+        return change_queryset().order_by("-created_at")
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        conflicts = selectors.conflicts_for_changes(page)
+        conflicts = conflicts_for_changes(page)
         serializer = self.get_serializer(page, many=True, context={**self.get_serializer_context(), "conflicts": conflicts})
         return self.get_paginated_response(serializer.data)
 
@@ -47,7 +42,7 @@ class ChangeViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.L
         serializer.is_valid(raise_exception=True)
         fields, service_list, template = serializer.to_fields(serializer.validated_data)
         try:
-            change = services.change_create(user=request.user, services=service_list or (), template=template, **fields)
+            change = change_create(user=request.user, services=service_list or (), template=template, **fields)
         except DjangoValidationError as exc:
             # 400 {"field": [...]}, with the services under "impact" where the request has them.
             errors = dict(exc.message_dict)
@@ -57,21 +52,21 @@ class ChangeViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.L
         return Response(self._show(change), status=status.HTTP_201_CREATED)
 
     def _show(self, change):
-        change = selectors.change_detail(change.reference)
+        change = change_detail(change.reference)
         return self.get_serializer(change).data
 
     def _decide(self, request, verb):
         body = CommentSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         change = self.get_object()
-        getattr(services, f"change_{verb}")(change=change, user=request.user, comment=body.validated_data["comment"])
+        getattr(decisions, f"change_{verb}")(change=change, user=request.user, comment=body.validated_data["comment"])
         return Response(self._show(change))
 
     @extend_schema(request=None)
     @action(detail=True, methods=["post"])
     def submit(self, request, reference=None):
         change = self.get_object()
-        services.change_submit(change=change, user=request.user)
+        change_submit(change=change, user=request.user)
         return Response(self._show(change))
 
     @extend_schema(request=CommentSerializer)
@@ -88,7 +83,7 @@ class ChangeViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.L
     @action(detail=True, methods=["post"], url_path="transition/(?P<verb>schedule|start|complete|fail|close|cancel)")
     def transition(self, request, reference=None, verb=None):
         change = self.get_object()
-        services.ACTIONS[verb](change=change, user=request.user)
+        ACTIONS[verb](change=change, user=request.user)
         return Response(self._show(change))
 
     @extend_schema(request=CommentSerializer)
@@ -97,5 +92,5 @@ class ChangeViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.L
         body = CommentSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         change = self.get_object()
-        services.change_review(change=change, user=request.user, notes=body.validated_data["comment"])
+        change_review(change=change, user=request.user, notes=body.validated_data["comment"])
         return Response(self._show(change))

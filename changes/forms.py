@@ -4,9 +4,9 @@ from delivery_portal import concurrency
 
 from sla.models import Service
 
-from . import domain
+from .domain.standard import TEMPLATE_FIXED_FIELDS, template_deviations
 from .models import ChangeRequest, ChangeType
-from .services import template_values
+from .services.drafts import template_values
 
 DT_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -68,11 +68,11 @@ class ChangeRequestForm(forms.ModelForm):
             self._follow_template(template)
 
     def _follow_template(self, template):
-        """A standard change is pre-approved as its template defines it (changes/domain.py):
+        """A standard change is pre-approved as its template defines it (changes/domain/standard.py):
         the plans are shown read-only with the template's text, the services limited to the
         template's (when it names any)."""
         values = template_values(template)
-        for name in domain.TEMPLATE_FIXED_FIELDS:
+        for name in TEMPLATE_FIXED_FIELDS:
             field = self.fields[name]
             field.disabled = True  # a posted value is not taken; clean() refuses a different one
             field.help_text = f"From the standard-change template {template.title!r} (pre-approved as written)."
@@ -91,8 +91,8 @@ class ChangeRequestForm(forms.ModelForm):
         data = super().clean()
         if self.template is not None:
             # The read-only plans: a different text posted anyway is refused, naming the field.
-            sent = {name: self.data.get(self.add_prefix(name)) for name in domain.TEMPLATE_FIXED_FIELDS}
-            problems = domain.template_deviations(
+            sent = {name: self.data.get(self.add_prefix(name)) for name in TEMPLATE_FIXED_FIELDS}
+            problems = template_deviations(
                 template_name=self.template.slug, template_values=template_values(self.template), values=sent
             )
             for name, messages in problems.items():
@@ -110,7 +110,10 @@ class ChangeRequestForm(forms.ModelForm):
 
 
 class DecisionForm(forms.Form):
-    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
+    decision = forms.ChoiceField(
+        choices=[("approve", "Approve"), ("reject", "Reject")],
+        error_messages={"required": "Choose approve or reject.", "invalid_choice": "Choose approve or reject."},
+    )
     comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 

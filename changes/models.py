@@ -1,4 +1,4 @@
-"""Change requests. Rules (approval, lead time, transitions) live in changes/domain.py."""
+"""Change requests. Rules (approval, lead time, transitions) live in changes/domain/."""
 
 from django.conf import settings
 from django.db import models

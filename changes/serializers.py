@@ -6,7 +6,9 @@ from delivery_portal.api.fields import IsoDateTimeField
 from delivery_portal.api.serializers import PortalModelSerializer
 from sla.models import Service
 
-from . import domain, selectors
+from .selectors.conflicts import change_conflicts
+from .domain.approval import APPROVER_ROLE, QUORUM
+from .domain.submission import earliest_window_start, window_problem
 from .models import Approval, ChangeRequest, ChangeType, StandardChangeTemplate
 
 
@@ -93,18 +95,18 @@ class ChangeSerializer(PortalModelSerializer):
     @extend_schema_field(ConflictSerializer(many=True))
     def get_conflicts(self, obj):
         conflicts = self.context.get("conflicts")
-        found = conflicts[obj.pk] if conflicts is not None and obj.pk in conflicts else selectors.change_conflicts(obj)
+        found = conflicts[obj.pk] if conflicts is not None and obj.pk in conflicts else change_conflicts(obj)
         return [c.as_dict() for c in found]
 
     @extend_schema_field(ApprovalsNeededSerializer)
     def get_approvals_needed(self, obj):
-        return {"role": domain.APPROVER_ROLE.get(obj.change_type), "count": domain.QUORUM[obj.change_type]}
+        return {"role": APPROVER_ROLE.get(obj.change_type), "count": QUORUM[obj.change_type]}
 
     @extend_schema_field(OpenApiTypes.DATETIME)
     def get_earliest_window_start(self, obj):
         if obj.submitted_at is None:
             return None
-        return domain.earliest_window_start(obj.change_type, obj.submitted_at).isoformat()
+        return earliest_window_start(obj.change_type, obj.submitted_at).isoformat()
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
@@ -118,7 +120,7 @@ class ChangeSerializer(PortalModelSerializer):
 
     def validate(self, attrs):
         start, end = attrs.get("window_start"), attrs.get("window_end")
-        problem = domain.window_problem(start, end)
+        problem = window_problem(start, end)
         if problem:
             raise serializers.ValidationError({"window_end": [problem]})
         change_type = attrs.get("change_type", ChangeType.NORMAL)
@@ -129,7 +131,7 @@ class ChangeSerializer(PortalModelSerializer):
         return attrs
 
     def to_fields(self, attrs):
-        """Validated data -> keyword arguments of services.change_create/change_update."""
+        """Validated data -> keyword arguments of services.drafts.change_create/change_update."""
         attrs = dict(attrs)
         impact = attrs.pop("impact", None) or {}
         services = impact.pop("services", None)

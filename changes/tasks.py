@@ -9,6 +9,6 @@ def remind_overdue_emergency_reviews():
 
     Idempotent: each overdue change is reminded at most once a day.
     """
-    from . import services
+    from .services.reminders import emergency_reviews_remind
 
-    return services.emergency_reviews_remind()
+    return emergency_reviews_remind()

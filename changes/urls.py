@@ -1,21 +1,21 @@
 from django.urls import path
 
-from . import views
+from .views import agenda, calendar, catalogue, detail, editing, lists
 
 app_name = "changes"
 urlpatterns = [
-    path("", views.change_list, name="list"),
-    path("export.csv", views.change_list_csv, name="list-csv"),
-    path("new/", views.change_new, name="new"),
-    path("validate/", views.change_validate, name="validate"),
-    path("cab/", views.cab_agenda, name="agenda"),
-    path("calendar/", views.change_calendar, name="calendar"),
-    path("calendar.ics", views.change_feed, name="feed"),
-    path("calendar/feed-token/", views.feed_token_reset, name="feed-reset"),
-    path("templates/", views.template_list, name="templates"),
-    path("<str:reference>/", views.change_detail, name="detail"),
-    path("<str:reference>/edit/", views.change_edit, name="edit"),
-    path("<str:reference>/decide/", views.change_decide, name="decide"),
-    path("<str:reference>/comments/", views.change_comment, name="comment"),
-    path("<str:reference>/do/<str:verb>/", views.change_action, name="action"),
+    path("", lists.change_list, name="list"),
+    path("export.csv", lists.change_list_csv, name="list-csv"),
+    path("new/", editing.change_new, name="new"),
+    path("validate/", editing.change_validate, name="validate"),
+    path("cab/", agenda.cab_agenda, name="agenda"),
+    path("calendar/", calendar.change_calendar, name="calendar"),
+    path("calendar.ics", calendar.change_feed, name="feed"),
+    path("calendar/feed-token/", calendar.feed_token_reset, name="feed-reset"),
+    path("templates/", catalogue.template_list, name="templates"),
+    path("<str:reference>/", detail.change_detail, name="detail"),
+    path("<str:reference>/edit/", editing.change_edit, name="edit"),
+    path("<str:reference>/decide/", agenda.change_decide, name="decide"),
+    path("<str:reference>/comments/", detail.change_comment, name="comment"),
+    path("<str:reference>/do/<str:verb>/", detail.change_action, name="action"),
 ]

@@ -101,7 +101,7 @@ TEMPLATES = [
                 "csp.context_processors.nonce",
                 "delivery_portal.context_processors.portal",
             ],
-            "builtins": ["template_partials.templatetags.partials"],
+            "builtins": ["template_partials.templatetags.partials", "delivery_portal.templatetags.options"],
         },
     }
 ]
@@ -319,7 +319,7 @@ SPECTACULAR_SETTINGS = {
     # Several models have a `state`; name each set of choices after its model.
     "ENUM_NAME_OVERRIDES": {
         "DeploymentStateEnum": "deployments.models.DeploymentState",
-        "DoraLevelEnum": "insights.domain.LEVELS",
+        "DoraLevelEnum": "insights.domain.levels.LEVELS",
         "StrategyEnum": "deployments.models.Strategy",
         "DeploymentStrategyEnum": "deployments.models.DEPLOYMENT_STRATEGIES",
     },
@@ -340,7 +340,7 @@ LOGGING = {
 }
 
 # --- DORA metrics -------------------------------------------------------------------------
-# Level boundaries (insights/domain.py reads them). Deployment frequency in deployments per
+# Level boundaries (insights/domain/levels.py reads them). Deployment frequency in deployments per
 # day (elite above 1/day, high at least weekly, medium at least monthly, low below); lead
 # time and MTTR in hours (elite/high/medium strictly under the bound, low otherwise);
 # change failure rate a fraction (elite under 5%, high up to 10%, medium up to 15%).

@@ -1,21 +1,18 @@
+"""The portal's own pages: system status, the inbox, the health check."""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
-from . import outbox, roles
-from .models import Notification, OutboxMessage, WorkerHeartbeat
+from . import roles, selectors, services
 
 
 @require_safe
 def system_status(request):
     """Is the background machinery alive? Pending outbox work and a worker round trip."""
-    context = {
-        "pending_outbox": OutboxMessage.objects.filter(published_at__isnull=True).count(),
-        "heartbeats": list(WorkerHeartbeat.objects.select_related("requested_by")[:5]),
-    }
+    context = {"pending_outbox": selectors.pending_outbox_count(), "heartbeats": selectors.recent_heartbeats()}
     if request.htmx:
         return render(request, "delivery_portal/system.html#heartbeats", context)
     return render(request, "delivery_portal/system.html", context)
@@ -24,24 +21,19 @@ def system_status(request):
 @require_POST
 @roles.role_required(roles.DELIVERY_MANAGER)
 def check_worker(request):
-    with transaction.atomic():
-        heartbeat = WorkerHeartbeat.objects.create(requested_by=request.user)
-        outbox.enqueue("delivery_portal.tasks.answer_heartbeat", heartbeat_id=heartbeat.pk)
+    services.heartbeat_request(by=request.user)
     messages.info(request, "Asked a worker to answer; the answer shows below within seconds.")
     return redirect("system")
 
 
 @require_safe
 def inbox(request):
-    notes = Notification.objects.filter(recipient=request.user)[:100]
-    return render(request, "delivery_portal/inbox.html", {"notes": notes})
+    return render(request, "delivery_portal/inbox.html", {"notes": selectors.inbox(request.user)})
 
 
 @require_POST
 def inbox_mark_read(request):
-    from django.utils import timezone
-
-    Notification.objects.filter(recipient=request.user, read_at__isnull=True).update(read_at=timezone.now())
+    services.notifications_mark_read(user=request.user)
     return redirect("inbox")
 
 

@@ -89,7 +89,7 @@ def _frozen(service, at) -> bool:
 
 def start_facts(*, service, environment, strategy, critical=False, reason="", change=None, release=None, at=None):
     from changes.models import ChangeType
-    from changes.selectors import change_deploy_blockers
+    from changes.selectors.gates import change_deploy_blockers
     from releases.selectors import release_recommendation
     from sla.models import MaintenanceWindow
 

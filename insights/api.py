@@ -2,7 +2,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import selectors
+from .selectors.dora import dora_for_range
 from .serializers import DoraQuerySerializer, DoraSerializer
 
 
@@ -13,7 +13,7 @@ class DoraView(APIView):
     def get(self, request):
         query = DoraQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        metrics = selectors.dora_for_range(
+        metrics = dora_for_range(
             scope=query.scope(), start=query.validated_data["start"], end=query.validated_data["end"]
         )
         return Response(metrics.as_dict())

@@ -10,7 +10,7 @@
   arithmetic for 500 services is about 40 ms per render; any saved or deleted impact window,
   maintenance window or service drops it. Which services are frozen is never cached.
 
-Selectors and the API are never cached: `insights.selectors.dora_*` and
+Selectors and the API are never cached: `insights.selectors.dora.dora_*` and
 `sla.selectors.services_budgets` always compute.
 """
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from . import domain
+from .domain.dora import DoraMetrics
+from .domain.levels import DEFAULT_THRESHOLDS
 
 BAND_COLOURS = {"elite": "#1a7f37", "high": "#7cc47f", "medium": "#e3b341", "low": "#d1242f"}
 LINE_COLOUR = "#0b5cad"
@@ -53,7 +54,7 @@ def _shapes(bands: list[dict]) -> list[dict]:
     ]
 
 
-def dora_trend_figures(weeks: Sequence[domain.DoraMetrics], thresholds: Mapping = domain.DEFAULT_THRESHOLDS) -> dict:
+def dora_trend_figures(weeks: Sequence[DoraMetrics], thresholds: Mapping = DEFAULT_THRESHOLDS) -> dict:
     """One figure per metric: the weekly values as a line over the level bands."""
     x = [week.start.isoformat() for week in weeks]
     figures = {}

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from sla.models import Team
 
-from . import domain
+from .domain.maturity import CHARACTERISTICS, MATURITY_LEVELS, assess_maturity
 from .models import MaturityAssessment
 
 DEMO_TEAMS = [
@@ -17,8 +17,8 @@ DEMO_TEAMS = [
 
 
 def _answers(levels_met: int, extra) -> dict[str, bool]:
-    met = {c.key for lvl in domain.MATURITY_LEVELS[:levels_met] for c in lvl.characteristics} | set(extra)
-    return {key: key in met for key in domain.CHARACTERISTICS}
+    met = {c.key for lvl in MATURITY_LEVELS[:levels_met] for c in lvl.characteristics} | set(extra)
+    return {key: key in met for key in CHARACTERISTICS}
 
 
 def load(users):
@@ -30,7 +30,7 @@ def load(users):
             continue
         for days_ago, levels_met, extra in history:
             answers = _answers(levels_met, extra)
-            result = domain.assess_maturity(answers)
+            result = assess_maturity(answers)
             MaturityAssessment.objects.create(
                 team=team, assessed_at=now - timedelta(days=days_ago), assessed_by=manager, answers=answers,
                 level=result.level, target_level=result.target, notes="Demo assessment.",

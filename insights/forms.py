@@ -3,7 +3,7 @@ from django import forms
 from delivery_portal.widgets import QuickSelect
 from sla.models import Service, Team
 
-from . import domain
+from .domain.maturity import CHARACTERISTICS, MATURITY_LEVELS
 
 
 class DateInput(forms.DateInput):
@@ -36,7 +36,7 @@ class MaturityAssessmentForm(forms.Form):
         self.evidence = evidence or {}
         initial_answers = initial_answers or {}
         self.levels = []
-        for level in domain.MATURITY_LEVELS:
+        for level in MATURITY_LEVELS:
             rows = []
             for c in level.characteristics:
                 proven = c.key in self.evidence
@@ -49,7 +49,7 @@ class MaturityAssessmentForm(forms.Form):
             self.levels.append({"level": level, "rows": rows})
 
     def answers(self) -> dict[str, bool]:
-        return {key: bool(self.cleaned_data.get(key)) for key in domain.CHARACTERISTICS}
+        return {key: bool(self.cleaned_data.get(key)) for key in CHARACTERISTICS}
 
     def levels_with_fields(self):
         for block in self.levels:

@@ -1,6 +1,6 @@
 """Insights keeps one thing of its own: the delivery maturity assessments of teams.
 
-DORA metrics are computed on demand from deployments and incidents (insights/selectors.py).
+DORA metrics are computed on demand from deployments and incidents (insights/selectors/dora.py).
 """
 
 from django.conf import settings
@@ -15,7 +15,7 @@ class MaturityAssessment(models.Model):
     team = models.ForeignKey("sla.Team", on_delete=models.CASCADE, related_name="maturity_assessments")
     assessed_at = models.DateTimeField()
     assessed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    # characteristic key -> met (insights.domain.CHARACTERISTICS), evidence included.
+    # characteristic key -> met (insights.domain.maturity.CHARACTERISTICS), evidence included.
     answers = models.JSONField(default=dict)
     # characteristic key -> what the portal's data showed (filled in, not answered by people).
     evidence = models.JSONField(default=dict, blank=True)

@@ -5,7 +5,8 @@ from rest_framework import serializers
 from deployments.domain import canonical_environment
 from sla.models import Service, Team
 
-from . import domain, selectors
+from .domain.levels import LEVELS
+from .selectors.dora import DEFAULT_RANGE_DAYS, DoraScope, default_range
 
 MAX_RANGE_DAYS = 5 * 366
 
@@ -39,11 +40,11 @@ class DoraQuerySerializer(serializers.Serializer):
     def validate(self, attrs):
         start, end = attrs.get("start"), attrs.get("end")
         if start is None and end is None:
-            start, end = selectors.default_range()
+            start, end = default_range()
         elif end is None:
-            end = max(start, selectors.default_range()[1])
+            end = max(start, default_range()[1])
         elif start is None:
-            start = end - timedelta(days=selectors.DEFAULT_RANGE_DAYS - 1)
+            start = end - timedelta(days=DEFAULT_RANGE_DAYS - 1)
         if start > end:
             raise serializers.ValidationError({"end": ["The end date must be on or after the start date."]})
         if (end - start).days + 1 > MAX_RANGE_DAYS:
@@ -56,16 +57,16 @@ class DoraQuerySerializer(serializers.Serializer):
 
     def scope(self):
         data = self.validated_data
-        return selectors.DoraScope(service=data.get("service"), team=data.get("team"), environment=data["environment"])
+        return DoraScope(service=data.get("service"), team=data.get("team"), environment=data["environment"])
 
 
 class DoraLevelsSerializer(serializers.Serializer):
     """Always one of elite, high, medium, low (a metric without data is low; see no_data)."""
 
-    deployment_frequency = serializers.ChoiceField(choices=domain.LEVELS)
-    lead_time = serializers.ChoiceField(choices=domain.LEVELS)
-    change_failure_rate = serializers.ChoiceField(choices=domain.LEVELS)
-    mttr = serializers.ChoiceField(choices=domain.LEVELS)
+    deployment_frequency = serializers.ChoiceField(choices=LEVELS)
+    lead_time = serializers.ChoiceField(choices=LEVELS)
+    change_failure_rate = serializers.ChoiceField(choices=LEVELS)
+    mttr = serializers.ChoiceField(choices=LEVELS)
 
 
 class DoraSerializer(serializers.Serializer):

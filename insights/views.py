@@ -1,50 +1,58 @@
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.db.models import OuterRef, Subquery
 from django.http import Http404, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
-from delivery_portal import roles
-from delivery_portal.errors import ProcessError
+from delivery_portal import formposts, roles
 from delivery_portal.exports import csv_response
 from releases.selectors import release_or_404
-from sla.models import Team
 
 from . import cache as page_cache
-from . import charts, domain, selectors, services
+from . import charts
+from .domain.dora import rounded
+from .domain.maturity import LEVEL_NAMES, MATURITY_LEVELS, assess_maturity
 from .forms import DoraFilterForm, MaturityAssessmentForm
-from .models import MaturityAssessment
+from .selectors.dashboard import (
+    active_deployments, changes_awaiting_approval, dora_tiles, freezes_and_budgets_at_risk, open_incidents_by_severity,
+    upcoming_releases,
+)
+from .selectors.dora import default_range, dora_for_range, dora_weekly, thresholds
+from .selectors.maturity import (
+    assessment_or_404, latest_assessment, maturity_evidence_for, team_assessments, team_or_404, teams_with_latest_level,
+)
+from .selectors.risk import release_risk
+from .services import maturity_assessment_record
 from .serializers import DoraQuerySerializer
 
 
 # --- Home dashboard ----------------------------------------------------------------------
 def _panel_freezes(request, at):
-    return selectors.freezes_and_budgets_at_risk(at=at, remember=lambda compute: page_cache.budgets.cached("at_risk", compute))
+    return freezes_and_budgets_at_risk(at=at, remember=lambda compute: page_cache.budgets.cached("at_risk", compute))
 
 
 def _panel_incidents(request, at):
-    return selectors.open_incidents_by_severity(at=at)
+    return open_incidents_by_severity(at=at)
 
 
 def _panel_approvals(request, at):
-    return {"approvals": selectors.changes_awaiting_approval(user=request.user)}
+    return {"approvals": changes_awaiting_approval(user=request.user)}
 
 
 def _panel_releases(request, at):
-    return selectors.upcoming_releases(at=at)
+    return upcoming_releases(at=at)
 
 
 def _panel_deployments(request, at):
-    return selectors.active_deployments()
+    return active_deployments()
 
 
 def _panel_dora(request, at):
-    start, end = selectors.default_range(at)
-    return {"metrics": page_cache.cached("range", None, lambda: selectors.dora_tiles(at=at), start, end)}
+    start, end = default_range(at)
+    return {"metrics": page_cache.cached("range", None, lambda: dora_tiles(at=at), start, end)}
 
 
 # name -> context builder; each panel is templates/insights/panels/<name>.html and refreshes
@@ -95,9 +103,9 @@ def dora(request):
     if query is not None:
         data = query.validated_data
         scope = query.scope()
-        metrics = page_cache.cached("range", scope, lambda: selectors.dora_for_range(scope=scope, start=data["start"], end=data["end"]),
+        metrics = page_cache.cached("range", scope, lambda: dora_for_range(scope=scope, start=data["start"], end=data["end"]),
                                     data["start"], data["end"])
-        weeks = page_cache.cached("weekly", scope, lambda: selectors.dora_weekly(scope=scope, end=data["end"]), data["end"])
+        weeks = page_cache.cached("weekly", scope, lambda: dora_weekly(scope=scope, end=data["end"]), data["end"])
         filters = {
             "service": data["service"].slug if data.get("service") else "",
             "team": data["team"].slug if data.get("team") else "",
@@ -109,7 +117,7 @@ def dora(request):
             metrics=metrics,
             api=metrics.as_dict(),
             weeks=weeks,
-            figures=(figures := charts.dora_trend_figures(weeks, selectors.thresholds())),
+            figures=(figures := charts.dora_trend_figures(weeks, thresholds())),
             chart_list=[(f"dora-{key}", figure) for key, figure in figures.items()],
             scope=scope,
             querystring=urlencode({k: v for k, v in filters.items() if v}),
@@ -128,10 +136,10 @@ DORA_CSV_COLUMNS = [
     ("successful_deployments", "counts.succeeded"),
     ("failed_deployments", "counts.failures"),
     ("deployment_frequency_per_day", lambda m: round(m.deployment_frequency_per_day, 4)),
-    ("lead_time_hours_median", lambda m: domain._round(m.lead_time_hours_median)),
-    ("change_failure_rate", lambda m: domain._round(m.change_failure_rate)),
-    ("mttr_hours", lambda m: domain._round(m.mttr_hours)),
-    ("mttr_hours_median", lambda m: domain._round(m.mttr_hours_median)),
+    ("lead_time_hours_median", lambda m: rounded(m.lead_time_hours_median)),
+    ("change_failure_rate", lambda m: rounded(m.change_failure_rate)),
+    ("mttr_hours", lambda m: rounded(m.mttr_hours)),
+    ("mttr_hours_median", lambda m: rounded(m.mttr_hours_median)),
     ("level_deployment_frequency", lambda m: m.levels["deployment_frequency"]),
     ("level_lead_time", lambda m: m.levels["lead_time"]),
     ("level_change_failure_rate", lambda m: m.levels["change_failure_rate"]),
@@ -149,8 +157,8 @@ def dora_csv(request):
         return JsonResponse(errors, status=400)
     data = query.validated_data
     scope = query.scope()
-    rows = [selectors.dora_for_range(scope=scope, start=data["start"], end=data["end"])]
-    rows += selectors.dora_weekly(scope=scope, end=data["end"])
+    rows = [dora_for_range(scope=scope, start=data["start"], end=data["end"])]
+    rows += dora_weekly(scope=scope, end=data["end"])
     name = (data["service"].slug if data.get("service") else data["team"].slug if data.get("team") else "all")
     return csv_response(rows, DORA_CSV_COLUMNS, filename=f"dora-{name}-{data['start']}-{data['end']}.csv")
 
@@ -159,68 +167,58 @@ def dora_csv(request):
 @require_safe
 def maturity(request):
     """Every team with its latest level."""
-    latest = MaturityAssessment.objects.filter(team=OuterRef("pk")).order_by("-assessed_at", "-id")
-    teams = Team.objects.annotate(
-        latest_pk=Subquery(latest.values("pk")[:1]),
-        latest_level=Subquery(latest.values("level")[:1]),
-        latest_target=Subquery(latest.values("target_level")[:1]),
-        latest_at=Subquery(latest.values("assessed_at")[:1]),
-    ).order_by("name")
-    rows = [{"team": team, "level_name": domain.LEVEL_NAMES.get(team.latest_level)} for team in teams]
-    return render(request, "insights/maturity.html", {"rows": rows, "levels": domain.MATURITY_LEVELS})
+    rows = [{"team": team, "level_name": LEVEL_NAMES.get(team.latest_level)} for team in teams_with_latest_level()]
+    return render(request, "insights/maturity.html", {"rows": rows, "levels": MATURITY_LEVELS})
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def maturity_assess(request, slug):
     """The questionnaire: the data's evidence is filled in, people answer the rest."""
-    team = get_object_or_404(Team, slug=slug)
+    team = team_or_404(slug)
     if request.method == "POST":
         roles.require_role(request.user, roles.DELIVERY_MANAGER)
-    evidence = services.maturity_evidence_for(team=team)
-    previous = MaturityAssessment.objects.filter(team=team).first()
-    form = MaturityAssessmentForm(
-        request.POST if request.method == "POST" else None, evidence=evidence, initial_answers=previous.answers if previous else {}
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            assessment = services.maturity_assessment_record(
-                team=team, answers=form.answers(), by=request.user, notes=form.cleaned_data["notes"], evidence=evidence
-            )
-        except ProcessError as exc:
-            form.add_error(None, exc.detail)
-        else:
-            messages.success(request, f"{team.name} is at level {assessment.level}.")
-            return redirect("insights:maturity-result", pk=assessment.pk)
+    evidence = maturity_evidence_for(team=team)
+    status = 200
+    if request.method == "POST":
+        form = MaturityAssessmentForm(request.POST, evidence=evidence)
+        outcome = formposts.submit(form, lambda data: maturity_assessment_record(
+            team=team, answers=form.answers(), by=request.user, notes=data["notes"], evidence=evidence
+        ))
+        if outcome.ok:
+            messages.success(request, f"{team.name} is at level {outcome.result.level}.")
+            return redirect("insights:maturity-result", pk=outcome.result.pk)
+        status = outcome.status
+    else:
+        previous = latest_assessment(team)
+        form = MaturityAssessmentForm(evidence=evidence, initial_answers=previous.answers if previous else {})
     return render(
         request, "insights/maturity_assess.html",
         {"team": team, "form": form, "levels": list(form.levels_with_fields()), "evidence": evidence,
          "can_assess": roles.has_role(request.user, roles.DELIVERY_MANAGER)},
+        status=status,
     )
 
 
 @require_safe
 def maturity_result(request, pk):
-    assessment = get_object_or_404(MaturityAssessment.objects.select_related("team", "assessed_by"), pk=pk)
-    result = services.maturity_result(assessment)
+    assessment = assessment_or_404(pk)
     checklist = [
         {"level": level, "rows": [
             {"characteristic": c, "met": bool(assessment.answers.get(c.key)), "evidence": assessment.evidence.get(c.key)}
             for c in level.characteristics
         ]}
-        for level in domain.MATURITY_LEVELS
+        for level in MATURITY_LEVELS
     ]
-    return render(request, "insights/maturity_result.html",
-                  {"assessment": assessment, "result": result, "checklist": checklist, "team": assessment.team})
-
-
-def _team_assessments(team):
-    return MaturityAssessment.objects.filter(team=team).select_related("assessed_by").order_by("-assessed_at", "-id")
+    return render(request, "insights/maturity_result.html", {
+        "assessment": assessment, "result": assess_maturity(assessment.answers), "checklist": checklist,
+        "team": assessment.team,
+    })
 
 
 @require_safe
 def maturity_history(request, slug):
-    team = get_object_or_404(Team, slug=slug)
-    assessments = list(_team_assessments(team)[:200])
+    team = team_or_404(slug)
+    assessments = list(team_assessments(team)[:200])
     return render(request, "insights/maturity_history.html", {
         "team": team, "assessments": assessments, "figure": charts.maturity_history_figure(assessments),
     })
@@ -230,9 +228,9 @@ MATURITY_CSV_COLUMNS = [
     ("assessed_at", "assessed_at"),
     ("team", "team.slug"),
     ("level", "level"),
-    ("level_name", lambda a: domain.LEVEL_NAMES[a.level]),
+    ("level_name", lambda a: LEVEL_NAMES[a.level]),
     ("target_level", "target_level"),
-    ("missing_for_target", lambda a: "; ".join(c.label for c in domain.assess_maturity(a.answers).missing)),
+    ("missing_for_target", lambda a: "; ".join(c.label for c in assess_maturity(a.answers).missing)),
     ("proven_by_data", lambda a: "; ".join(sorted(a.evidence))),
     ("assessed_by", lambda a: a.assessed_by.username if a.assessed_by else ""),
     ("notes", "notes"),
@@ -241,8 +239,8 @@ MATURITY_CSV_COLUMNS = [
 
 @require_safe
 def maturity_history_csv(request, slug):
-    team = get_object_or_404(Team, slug=slug)
-    return csv_response(_team_assessments(team).select_related("team"), MATURITY_CSV_COLUMNS,
+    team = team_or_404(slug)
+    return csv_response(team_assessments(team).select_related("team"), MATURITY_CSV_COLUMNS,
                         filename=f"maturity-{team.slug}.csv")
 
 
@@ -253,7 +251,7 @@ RISK_CSV_COLUMNS = [("area", "area"), ("subject", "subject"), ("level", "level")
 @require_safe
 def release_risk_json(request, version):
     release = release_or_404(version)
-    response = JsonResponse(selectors.release_risk(release=release), json_dumps_params={"indent": 2})
+    response = JsonResponse(release_risk(release=release), json_dumps_params={"indent": 2})
     response["Content-Disposition"] = f'inline; filename="risk-{release.version}.json"'
     return response
 
@@ -261,5 +259,5 @@ def release_risk_json(request, version):
 @require_safe
 def release_risk_csv(request, version):
     release = release_or_404(version)
-    risk = selectors.release_risk(release=release)
+    risk = release_risk(release=release)
     return csv_response(risk["risks"], RISK_CSV_COLUMNS, filename=f"risk-{release.version}.csv")

@@ -20,7 +20,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
 from accounts.services import user_by_slack_id
-from changes import services as change_services
+from changes.services.decisions import change_approve, change_reject
 from changes.models import ChangeRequest, ChangeState, Decision
 from delivery_portal import integrations
 from delivery_portal.errors import ProcessError
@@ -81,7 +81,7 @@ def block_actions(payload: dict) -> dict | None:
 
 def _approve(change, user, response_url) -> None:
     try:
-        change_services.change_approve(change=change, user=user)
+        change_approve(change=change, user=user)
     except (PermissionDenied, ProcessError, ValidationError) as exc:
         _answer(response_url, blocks.reply(f"Not approved: {_refusal(exc)}", in_channel=False))
         return
@@ -147,7 +147,7 @@ def view_submission(payload: dict) -> dict | None:
         why = "Your Slack account is not linked to a portal user." if user is None else "This change no longer exists."
         return {"response_action": "errors", "errors": {COMMENT_BLOCK: why}}
     try:
-        change_services.change_reject(change=change, user=user, comment=comment)
+        change_reject(change=change, user=user, comment=comment)
     except (PermissionDenied, ProcessError, ValidationError) as exc:
         return {"response_action": "errors", "errors": {COMMENT_BLOCK: f"Not rejected: {_refusal(exc, mrkdwn=False)}"}}
     _answer(str(meta.get("response_url") or ""), blocks.reply(

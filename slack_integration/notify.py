@@ -85,16 +85,16 @@ def freeze_changed(freeze, *, imposed: bool) -> None:
 # --- changes -------------------------------------------------------------------------------------
 def change_awaiting_approval(change) -> None:
     """changes' submit: a change that waits for the CAB (or whoever decides its type)."""
-    from changes import domain as change_domain
+    from changes.domain.approval import APPROVER_ROLE, QUORUM
 
-    role = change_domain.APPROVER_ROLE.get(change.change_type)
+    role = APPROVER_ROLE.get(change.change_type)
     if role is None:
         return
     approvers = {"cab_member": "the CAB", "delivery_manager": "a delivery manager", "on_call": "on-call staff"}.get(role, role)
     message = blocks.change_awaiting(
         reference=change.reference, title=change.title, change_type=change.get_change_type_display(),
         requester=change.requester.username, window_start=change.window_start, window_end=change.window_end,
-        approvers=approvers, quorum=change_domain.QUORUM[change.change_type],
+        approvers=approvers, quorum=QUORUM[change.change_type],
         url=absolute(reverse("changes:detail", args=[change.reference])),
     )
     for team in _teams(change.services.select_related("team")):

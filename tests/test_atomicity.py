@@ -47,18 +47,18 @@ def test_opening_an_incident_is_all_or_nothing(users, monkeypatch):
 
 
 def test_a_change_decision_is_all_or_nothing(users, monkeypatch):
-    from changes import services
+    from changes.services import decisions
 
     from changes.tests.factories import ChangeRequestFactory
 
     change = ChangeRequestFactory(requester=users["manager"], services=[ServiceFactory(slug="edge")])
-    services.change_submit(change=change, user=users["manager"])
+    decisions.change_submit(change=change, user=users["manager"])
     before = _snapshot()
     state = ChangeRequest.objects.get(pk=change.pk).state
-    monkeypatch.setattr(services, "notify", _fail)
-    services.change_approve(change=change, user=users["cab1"], comment="ok")  # first vote notifies nobody yet
+    monkeypatch.setattr(decisions, "notify", _fail)
+    decisions.change_approve(change=change, user=users["cab1"], comment="ok")  # first vote notifies nobody yet
     with pytest.raises(Boom):
-        services.change_approve(change=change, user=users["cab2"], comment="ok")  # decided: requester notified
+        decisions.change_approve(change=change, user=users["cab2"], comment="ok")  # decided: requester notified
     after = _snapshot()
     assert after["Approval"] == before["Approval"] + 1  # only cab1's vote, which committed on its own
     assert ChangeRequest.objects.get(pk=change.pk).state == state

@@ -111,13 +111,13 @@ def test_change_draft_edit_second_editor_is_told(users, make_user, client_for):
 def test_change_update_service_refuses_a_stale_version(users):
     import pytest
 
-    from changes import services
+    from changes.services.drafts import change_update
     from delivery_portal.errors import ConcurrentEditError
 
     change = ChangeRequestFactory(requester=users["manager"])
-    services.change_update(change=change, user=users["manager"], title="A", expected_version=1)
+    change_update(change=change, user=users["manager"], title="A", expected_version=1)
     with pytest.raises(ConcurrentEditError):
-        services.change_update(change=change, user=users["manager"], title="B", expected_version=1)
+        change_update(change=change, user=users["manager"], title="B", expected_version=1)
     change.refresh_from_db()
     assert change.title == "A"
 

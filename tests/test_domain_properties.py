@@ -9,7 +9,9 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from changes import domain as changes
+from changes.domain import approval as changes_approval
+from changes.domain import submission as changes_submission
+from changes.domain import workflow as changes_workflow
 from deployments import domain as deployments
 from incidents import domain as incidents
 from sla import domain as sla
@@ -100,37 +102,37 @@ def test_only_table_transitions_are_allowed(state, to, severity, completed):
 
 # --- Changes: lead time and quorum ---------------------------------------------------------
 @FAST
-@given(change_type=st.sampled_from(list(changes.LEAD_TIMES)), submitted=moments,
+@given(change_type=st.sampled_from(list(changes_submission.LEAD_TIMES)), submitted=moments,
        a=st.integers(-60 * 24 * 10, 60 * 24 * 10), b=st.integers(-60 * 24 * 10, 60 * 24 * 10))
 def test_lead_time_boundary_is_monotonic(change_type, submitted, a, b):
     early, late = sorted((a, b))
-    early_problem = changes.lead_time_problem(change_type, submitted, submitted + timedelta(minutes=early))
-    late_problem = changes.lead_time_problem(change_type, submitted, submitted + timedelta(minutes=late))
+    early_problem = changes_submission.lead_time_problem(change_type, submitted, submitted + timedelta(minutes=early))
+    late_problem = changes_submission.lead_time_problem(change_type, submitted, submitted + timedelta(minutes=late))
     if early_problem is None:
         assert late_problem is None  # a later window is never worse
     # The boundary is exactly submission + lead time.
-    assert changes.lead_time_problem(change_type, submitted, changes.earliest_window_start(change_type, submitted)) is None
+    assert changes_submission.lead_time_problem(change_type, submitted, changes_submission.earliest_window_start(change_type, submitted)) is None
 
 
-votes = st.lists(st.builds(changes.Vote, st.integers(1, 4), st.sampled_from([changes.APPROVE, changes.REJECT])), max_size=6)
+votes = st.lists(st.builds(changes_approval.Vote, st.integers(1, 4), st.sampled_from([changes_workflow.APPROVE, changes_workflow.REJECT])), max_size=6)
 
 
 @FAST
 @given(votes=votes)
 def test_normal_quorum_needs_two_distinct_approvals_and_no_rejection(votes):
-    outcome = changes.approval_outcome(changes.NORMAL, votes)
-    approvers = {v.user_id for v in votes if v.decision == changes.APPROVE}
-    rejected = any(v.decision == changes.REJECT for v in votes)
-    if outcome == changes.APPROVED:
+    outcome = changes_approval.approval_outcome(changes_workflow.NORMAL, votes)
+    approvers = {v.user_id for v in votes if v.decision == changes_workflow.APPROVE}
+    rejected = any(v.decision == changes_workflow.REJECT for v in votes)
+    if outcome == changes_workflow.APPROVED:
         assert len(approvers) >= 2 and not rejected
     if rejected:
-        assert outcome == changes.REJECTED
+        assert outcome == changes_workflow.REJECTED
     elif len(approvers) >= 2:
-        assert outcome == changes.APPROVED
+        assert outcome == changes_workflow.APPROVED
     else:
-        assert outcome == changes.SUBMITTED
+        assert outcome == changes_workflow.SUBMITTED
     # One person approving twice is still one approval.
-    assert changes.approval_outcome(changes.NORMAL, [changes.Vote(1, changes.APPROVE)] * 3) == changes.SUBMITTED
+    assert changes_approval.approval_outcome(changes_workflow.NORMAL, [changes_approval.Vote(1, changes_workflow.APPROVE)] * 3) == changes_workflow.SUBMITTED
 
 
 # --- Deployments: plans and gates ----------------------------------------------------------

@@ -218,14 +218,14 @@ def write_action_item_title(world, payload, n):
 
 
 def _change(world, n, **fields):
-    from changes import services
+    from changes.services.drafts import change_create
 
     values = {"title": f"Change {n}", "change_type": "normal", "description": "d", "justification": "j",
               "impact_systems": "s", "impact_users": "u", "impact_downtime_minutes": 0,
               "implementation_plan": "i", "rollback_plan": "r", "testing_plan": "t",
               "window_start": _now() + timedelta(days=10), "window_end": _now() + timedelta(days=10, hours=1)}
     values.update(fields)
-    return services.change_create(user=world["users"]["manager"], services=[world["service"]], **values)
+    return change_create(user=world["users"]["manager"], services=[world["service"]], **values)
 
 
 def _change_pages(change):
@@ -243,23 +243,23 @@ def _change_field(name, limit=None):
 
 def _decision(decision):
     def write(world, payload, n):
-        from changes import services
         from changes.models import ChangeState
+        from changes.services.decisions import change_decide
 
         change = _change(world, n)
         type(change).objects.filter(pk=change.pk).update(state=ChangeState.SUBMITTED, submitted_at=_now())
         change.refresh_from_db()
-        services.change_decide(change=change, user=world["users"]["cab1"], decision=decision, comment=payload)
+        change_decide(change=change, user=world["users"]["cab1"], decision=decision, comment=payload)
         return [reverse("changes:detail", args=[change.reference]), reverse("changes:agenda")]
 
     return write
 
 
 def write_change_comment(world, payload, n):
-    from changes import services
+    from changes.services.comments import comment_add
 
     change = _change(world, n)
-    services.comment_add(change=change, user=world["users"]["manager"], text=payload)
+    comment_add(change=change, user=world["users"]["manager"], text=payload)
     return [reverse("changes:detail", args=[change.reference])]
 
 

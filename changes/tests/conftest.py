@@ -15,10 +15,10 @@ def service(db):
 @pytest.fixture
 def submitted_change(users, service):
     """A normal change by oncall, submitted now with a window in 7 days."""
-    from changes import services
+    from changes.services.decisions import change_submit
 
     change = ChangeRequestFactory(requester=users["oncall"], services=[service])
-    return services.change_submit(change=change, user=users["oncall"])
+    return change_submit(change=change, user=users["oncall"])
 
 
 @pytest.fixture

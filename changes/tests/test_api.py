@@ -5,7 +5,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from changes import services
+from changes.services.decisions import change_approve, change_submit
+from changes.services.drafts import change_create
 from changes.models import Approval, ChangeRequest
 from sla.tests.factories import ServiceFactory
 
@@ -123,7 +124,7 @@ def test_conflicts_in_api(api_for, service):
 
 def test_list_query_count(api_for, service, django_assert_max_num_queries, users):
     for _ in range(5):
-        services.change_create(user=users["oncall"], services=[service], title="x", window_start=timezone.now() + timedelta(days=9),
+        change_create(user=users["oncall"], services=[service], title="x", window_start=timezone.now() + timedelta(days=9),
                                window_end=timezone.now() + timedelta(days=9, hours=1))
     client = api_for("viewer")
     with django_assert_max_num_queries(14):
@@ -136,19 +137,19 @@ def test_concurrent_approvals_never_lost(requires_postgres, users, transactional
     """cab1 and cab2 approve at the same moment: both recorded, the change approved."""
     service = ServiceFactory(slug="checkout")
     for _attempt in range(3):
-        change = services.change_create(
+        change = change_create(
             user=users["oncall"], services=[service], title="Race", description="d", justification="j", impact_systems="s",
             impact_users="u", impact_downtime_minutes=0, implementation_plan="i", rollback_plan="r", testing_plan="t",
             window_start=timezone.now() + timedelta(days=6), window_end=timezone.now() + timedelta(days=6, hours=1),
         )
-        services.change_submit(change=change, user=users["oncall"])
+        change_submit(change=change, user=users["oncall"])
         barrier = threading.Barrier(2)
         errors = []
 
         def approve(username):
             try:
                 barrier.wait()
-                services.change_approve(change=ChangeRequest.objects.get(pk=change.pk), user=users[username])
+                change_approve(change=ChangeRequest.objects.get(pk=change.pk), user=users[username])
             except Exception as exc:  # noqa: BLE001
                 errors.append(exc)
             finally:
@@ -173,7 +174,7 @@ def test_concurrent_creates_get_distinct_references(requires_postgres, users, tr
     def create():
         try:
             barrier.wait()
-            refs.append(services.change_create(user=users["oncall"], title="Parallel").reference)
+            refs.append(change_create(user=users["oncall"], title="Parallel").reference)
         except Exception as exc:  # noqa: BLE001
             errors.append(exc)
         finally:

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from changes import calendar_layout
-from changes.selectors import CalendarItem
+from changes.selectors.calendar import CalendarItem
 from changes.tests.factories import ChangeRequestFactory
 from sla.models import Freeze
 from sla.tests.factories import ServiceFactory

@@ -4,7 +4,8 @@ import icalendar
 import pytest
 from django.utils import timezone
 
-from changes import services
+from changes.services.decisions import change_submit
+from changes.services.feed_tokens import feed_token_for
 from changes.models import Approval, ChangeRequest
 from changes.tests.factories import BlackoutWindowFactory, ChangeRequestFactory, StandardChangeTemplateFactory
 from delivery_portal.outbox import run_pending
@@ -59,7 +60,7 @@ def test_live_validation_shows_conflicts_of_the_window(client_for, users, submit
 
 def test_agenda_approve_in_place_with_htmx(client_for, users, submitted_change, django_assert_max_num_queries):
     for _ in range(3):
-        services.change_submit(change=ChangeRequestFactory(requester=users["manager"], services=list(submitted_change.services.all())), user=users["manager"])
+        change_submit(change=ChangeRequestFactory(requester=users["manager"], services=list(submitted_change.services.all())), user=users["manager"])
     client = client_for("cab1")
     with django_assert_max_num_queries(15):
         r = client.get("/changes/cab/")
@@ -68,7 +69,11 @@ def test_agenda_approve_in_place_with_htmx(client_for, users, submitted_change, 
     assert r.status_code == 200 and r.content.decode().lstrip().startswith("<tr") and "You approved." in r.content.decode()
     assert "changeDecided" in r["HX-Trigger"]
     r = client_for("cab2").post(f"/changes/{submitted_change.reference}/decide/", {"decision": "reject"}, HTTP_HX_REQUEST="true")
-    assert "A rejection needs a comment saying why." in r.content.decode()
+    # Refused by the process: the row again, saying why, with 409 (portal.js swaps it in).
+    assert r.status_code == 409 and r.content.decode().lstrip().startswith("<tr")
+    assert "A rejection needs a comment saying why." in r.content.decode() and "HX-Trigger" not in r
+    r = client_for("cab2").post(f"/changes/{submitted_change.reference}/decide/", {"comment": "?"}, HTTP_HX_REQUEST="true")
+    assert r.status_code == 400 and "Choose approve or reject." in r.content.decode()
     client_for("cab2").post(f"/changes/{submitted_change.reference}/decide/", {"decision": "approve", "next": "/changes/cab/"})
     submitted_change.refresh_from_db()
     assert submitted_change.state == "approved" and Approval.objects.count() == 2
@@ -91,7 +96,7 @@ def test_own_change_shows_no_decision_buttons(client_for, submitted_change):
 def test_posting_a_decision_on_ones_own_change_is_refused(client_for, users, service):
     from changes.models import Approval
 
-    change = services.change_submit(change=ChangeRequestFactory(requester=users["cab1"], services=[service]), user=users["cab1"])
+    change = change_submit(change=ChangeRequestFactory(requester=users["cab1"], services=[service]), user=users["cab1"])
     r = client_for("cab1").post(f"/changes/{change.reference}/decide/", {"decision": "approve"}, follow=True)
     assert "own change" in r.content.decode().lower()
     assert not Approval.objects.filter(change=change).exists()
@@ -123,7 +128,7 @@ def test_calendar_month_week_and_htmx(client_for, users, submitted_change, servi
 
 def test_ical_feed_with_token_and_login(client, client_for, users, submitted_change):
     BlackoutWindowFactory(title="Peak sale")
-    token = services.feed_token_for(users["viewer"]).key
+    token = feed_token_for(users["viewer"]).key
     r = client.get(f"/changes/calendar.ics?token={token}")
     assert r.status_code == 200 and r["Content-Type"].startswith("text/calendar")
     cal = icalendar.Calendar.from_ical(r.content)
@@ -136,7 +141,7 @@ def test_ical_feed_with_token_and_login(client, client_for, users, submitted_cha
     assert client.get("/changes/calendar.ics").status_code == 302  # login-protected otherwise
     assert client_for("cab1").get("/changes/calendar.ics").status_code == 200
     client_for("cab1").post("/changes/calendar/feed-token/")
-    old = services.feed_token_for(users["cab1"]).key
+    old = feed_token_for(users["cab1"]).key
     client_for("cab1").post("/changes/calendar/feed-token/")
     assert client.get(f"/changes/calendar.ics?token={old}").status_code == 404
 

@@ -8,7 +8,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from changes import domain, services
+from changes.services.decisions import change_submit
+from changes.services.drafts import change_create, change_update
+from changes.domain.standard import template_deviations
 from changes.models import ChangeRequest
 from changes.tests.factories import StandardChangeTemplateFactory
 from delivery_portal.errors import ProcessError
@@ -24,7 +26,7 @@ PLANS = {
 
 # --- domain (no database) --------------------------------------------------------------
 def deviations(values=None, services_sent=None, template_services=("edge",)):
-    return domain.template_deviations(
+    return template_deviations(
         template_name="rotate-certs", template_values=PLANS, template_services=template_services,
         values=values or {}, services=services_sent,
     )
@@ -78,53 +80,53 @@ def window(**over):
 
 def test_create_refuses_other_plans_and_services(users, template, payments):
     with pytest.raises(ValidationError) as exc:
-        services.change_create(user=users["oncall"], template=template, implementation_plan="DROP DATABASE payments",
+        change_create(user=users["oncall"], template=template, implementation_plan="DROP DATABASE payments",
                                at=T0, **window())
     assert list(exc.value.message_dict) == ["implementation_plan"]
     with pytest.raises(ValidationError) as exc:
-        services.change_create(user=users["oncall"], template=template, services=[payments], at=T0, **window())
+        change_create(user=users["oncall"], template=template, services=[payments], at=T0, **window())
     assert list(exc.value.message_dict) == ["services"]
     assert not ChangeRequest.objects.exists()
 
 
 def test_create_from_template_keeps_its_plans_and_may_retitle(users, template, edge):
-    change = services.change_create(user=users["oncall"], template=template, title="Rotate edge certs (March)",
+    change = change_create(user=users["oncall"], template=template, title="Rotate edge certs (March)",
                                     implementation_plan=PLANS["implementation_plan"], at=T0, **window())
     assert change.title == "Rotate edge certs (March)"
     assert {name: getattr(change, name) for name in PLANS} == PLANS
     assert list(change.services.all()) == [edge]
-    services.change_submit(change=change, user=users["oncall"], at=T0)
+    change_submit(change=change, user=users["oncall"], at=T0)
     assert ChangeRequest.objects.get(pk=change.pk).state == "approved"
 
 
 def test_editing_a_standard_draft_keeps_plans_and_services(users, template, edge, payments):
-    change = services.change_create(user=users["oncall"], template=template, at=T0, **window())
+    change = change_create(user=users["oncall"], template=template, at=T0, **window())
     with pytest.raises(ValidationError) as exc:
-        services.change_update(change=change, user=users["oncall"], rollback_plan="There is no way back.")
+        change_update(change=change, user=users["oncall"], rollback_plan="There is no way back.")
     assert list(exc.value.message_dict) == ["rollback_plan"]
     with pytest.raises(ValidationError) as exc:
-        services.change_update(change=change, user=users["oncall"], services=[edge, payments])
+        change_update(change=change, user=users["oncall"], services=[edge, payments])
     assert list(exc.value.message_dict) == ["services"]
     change.refresh_from_db()
     assert change.rollback_plan == PLANS["rollback_plan"] and list(change.services.all()) == [edge]
     # Title, description, justification and the window stay editable.
     later = window(window_start=T0 + timedelta(days=1), window_end=T0 + timedelta(days=1, hours=1))
-    services.change_update(change=change, user=users["oncall"], title="Rotate now", description="Expiring Friday.",
+    change_update(change=change, user=users["oncall"], title="Rotate now", description="Expiring Friday.",
                            justification="Expiry.", testing_plan=PLANS["testing_plan"], **later)
     change.refresh_from_db()
     assert (change.title, change.description, change.window_start) == ("Rotate now", "Expiring Friday.", later["window_start"])
     # Re-typed as a normal change it leaves the template, and its plans are the requester's.
-    services.change_update(change=change, user=users["oncall"], change_type="normal", implementation_plan="By hand.")
+    change_update(change=change, user=users["oncall"], change_type="normal", implementation_plan="By hand.")
     change.refresh_from_db()
     assert change.template is None and change.implementation_plan == "By hand."
 
 
 def test_a_draft_that_departs_from_its_template_is_not_pre_approved(users, template, payments):
-    change = services.change_create(user=users["oncall"], template=template, at=T0, **window())
+    change = change_create(user=users["oncall"], template=template, at=T0, **window())
     ChangeRequest.objects.filter(pk=change.pk).update(implementation_plan="DROP DATABASE payments")  # e.g. an old draft
     change.services.add(payments)
     with pytest.raises(ProcessError) as exc:
-        services.change_submit(change=change, user=users["oncall"], at=T0)
+        change_submit(change=change, user=users["oncall"], at=T0)
     reasons = " ".join(exc.value.reasons)
     assert "implementation plan is the template's" in reasons and "not for payments" in reasons
     assert ChangeRequest.objects.get(pk=change.pk).state == "draft"
@@ -192,7 +194,7 @@ def test_form_refuses_other_plans_and_services(client_for, template, edge, payme
 
 
 def test_edit_form_of_a_standard_draft(client_for, users, template, edge):
-    change = services.change_create(user=users["oncall"], template=template, at=T0, **window())
+    change = change_create(user=users["oncall"], template=template, at=T0, **window())
     client = client_for("oncall")
     url = f"/changes/{change.reference}/edit/"
     html = client.get(url).content.decode()

@@ -15,7 +15,7 @@ from deployments import domain, services
 from deployments.models import Deployment, EnvironmentConfig, StagePlanOverride
 from deployments.tests.factories import DeploymentFactory
 from deployments.tests.test_deploy_script import deploy
-from insights import selectors as insights_selectors
+from insights.selectors.dora import dora_for_range
 
 URL = "/api/v1/deployments/"
 
@@ -95,12 +95,12 @@ def test_the_data_migration_normalises_existing_rows(service):
         DeploymentFactory(service=service, environment=name, state="succeeded", recorded=True, finished_at=now)
     EnvironmentConfig.objects.create(environment="prod")
     StagePlanOverride.objects.create(service=service, environment="Stage", strategy="canary", stages=[{"traffic_percent": 100}])
-    before = insights_selectors.dora_for_range(start=now.date() - timedelta(days=1), end=now.date())
+    before = dora_for_range(start=now.date() - timedelta(days=1), end=now.date())
     assert before.counts.succeeded == 1  # only the exact "production" row was counted
     migration = importlib.import_module("deployments.migrations.0004_canonical_environment_names")
     migration.normalise(apps, None)
     assert sorted(Deployment.objects.values_list("environment", flat=True)) == ["production"] * 4 + ["qa", "staging"]
     assert EnvironmentConfig.objects.get().environment == "production"
     assert StagePlanOverride.objects.get().environment == "staging"
-    after = insights_selectors.dora_for_range(start=now.date() - timedelta(days=1), end=now.date())
+    after = dora_for_range(start=now.date() - timedelta(days=1), end=now.date())
     assert after.counts.succeeded == 4

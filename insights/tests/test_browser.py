@@ -8,7 +8,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from deployments.tests.factories import DeploymentFactory
-from insights import domain
+from insights.domain.maturity import MATURITY_LEVELS
 from sla.tests.factories import ServiceFactory, TeamFactory
 
 pytestmark = pytest.mark.browser
@@ -41,7 +41,7 @@ def test_dashboard_to_dora_to_maturity_assessment(page, live_server, users, logi
     expect(page.locator("h1")).to_contain_text("assess Payments")
     # The data already proves canary releases; tick levels 1 and 2 and part of 3.
     expect(page.get_by_test_id("maturity-form")).to_contain_text("canary rollouts")
-    for level in domain.MATURITY_LEVELS[:2]:
+    for level in MATURITY_LEVELS[:2]:
         for c in level.characteristics:
             box = page.locator(f'input[name="{c.key}"]')
             if box.is_enabled():

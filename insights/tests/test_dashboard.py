@@ -143,7 +143,7 @@ def test_budgets_at_risk_panel_uses_live_sla_budgets(users, client_for):
 def test_panel_counts_cover_every_row_not_only_the_listed_ones(users):
     """The counts come from window counts on the listed rows: they still count everything."""
     from incidents.tests.factories import TimelineEntryFactory
-    from insights import selectors
+    from insights.selectors.dashboard import changes_awaiting_approval, freezes_and_budgets_at_risk, open_incidents_by_severity
 
     for severity in ["SEV-2", "SEV-2", "SEV-1", "SEV-4"]:
         IncidentFactory(severity=severity, state="respond")
@@ -153,7 +153,7 @@ def test_panel_counts_cover_every_row_not_only_the_listed_ones(users):
     TimelineEntryFactory(incident=pinged, kind="status_update", at=update_at - timedelta(minutes=30))
     TimelineEntryFactory(incident=pinged, kind="status_update", at=update_at)
     TimelineEntryFactory(incident=pinged, kind="note", at=update_at + timedelta(minutes=1))
-    panel = selectors.open_incidents_by_severity(limit=2)
+    panel = open_incidents_by_severity(limit=2)
     assert panel["by_severity"] == [("SEV-1", 2), ("SEV-2", 2), ("SEV-3", 0), ("SEV-4", 1)]
     assert panel["total"] == 5
     assert [row.incident.severity for row in panel["items"]] == ["SEV-1", "SEV-1"]
@@ -162,20 +162,20 @@ def test_panel_counts_cover_every_row_not_only_the_listed_ones(users):
 
     for _ in range(3):
         ChangeRequestFactory(requester=users["manager"], state="submitted", change_type="normal")
-    approvals = selectors.changes_awaiting_approval(user=users["cab1"], limit=2)
+    approvals = changes_awaiting_approval(user=users["cab1"], limit=2)
     assert len(approvals["items"]) == 2 and approvals["total"] == 3
-    assert selectors.changes_awaiting_approval(user=users["viewer"]) is None
+    assert changes_awaiting_approval(user=users["viewer"]) is None
 
     team = Team.objects.create(slug="t", name="T")
     for i in range(4):
         Service.objects.create(slug=f"s{i}", name=f"S{i}", sla_target=Decimal("99.9"), team=team, freeze_active=i < 3)
-    freezes = selectors.freezes_and_budgets_at_risk(limit=2)
+    freezes = freezes_and_budgets_at_risk(limit=2)
     assert [s.slug for s in freezes["frozen"]] == ["s0", "s1"] and freezes["frozen_count"] == 3
 
 
 def test_no_open_incident_and_nothing_awaiting(users):
-    from insights import selectors
+    from insights.selectors.dashboard import changes_awaiting_approval, open_incidents_by_severity
 
-    panel = selectors.open_incidents_by_severity()
+    panel = open_incidents_by_severity()
     assert panel["items"] == [] and panel["total"] == 0 and all(n == 0 for _, n in panel["by_severity"])
-    assert selectors.changes_awaiting_approval(user=users["cab1"]) == {"items": [], "total": 0, "limit": 20}
+    assert changes_awaiting_approval(user=users["cab1"]) == {"items": [], "total": 0, "limit": 20}

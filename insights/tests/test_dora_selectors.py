@@ -6,8 +6,7 @@ import pytest
 
 from deployments.tests.factories import DeploymentFactory
 from incidents.tests.factories import IncidentFactory
-from insights import selectors
-from insights.selectors import DoraScope
+from insights.selectors.dora import DoraScope, dora_for_range, dora_weekly
 from insights.tests.factories import DeploymentCommitFactory
 from sla.tests.factories import ServiceFactory, TeamFactory
 
@@ -59,7 +58,7 @@ def world():
 
 
 def test_four_deployments_with_one_failing_give_25_percent(world):
-    metrics = selectors.dora_for_range(scope=DoraScope(service=world["api"]), start=START, end=END)
+    metrics = dora_for_range(scope=DoraScope(service=world["api"]), start=START, end=END)
     assert metrics.counts.deployments == 4
     assert metrics.change_failure_rate == 0.25
     assert metrics.deployment_frequency_per_day == 0.75  # 3 successful over 4 days
@@ -68,7 +67,7 @@ def test_four_deployments_with_one_failing_give_25_percent(world):
 
 
 def test_team_scope_and_mttr_of_1_2_3_hours(world):
-    metrics = selectors.dora_for_range(scope=DoraScope(team=world["team"]), start=START, end=END)
+    metrics = dora_for_range(scope=DoraScope(team=world["team"]), start=START, end=END)
     assert metrics.counts.deployments == 6
     assert metrics.counts.failures == 3  # failed, rolled back, caused an incident
     assert metrics.change_failure_rate == 0.5
@@ -78,7 +77,7 @@ def test_team_scope_and_mttr_of_1_2_3_hours(world):
 
 
 def test_everything_matches_the_pure_reference(world):
-    metrics = selectors.dora_for_range(start=START, end=END)
+    metrics = dora_for_range(start=START, end=END)
     assert metrics.counts.deployments == 7
     assert metrics.counts.incidents_resolved == 4
     assert metrics.change_failure_rate == pytest.approx(4 / 7)
@@ -88,23 +87,23 @@ def test_everything_matches_the_pure_reference(world):
 
 
 def test_range_is_inclusive_of_the_end_date(world):
-    later = selectors.dora_for_range(scope=DoraScope(service=world["api"]), start=date(2026, 3, 7), end=date(2026, 3, 7))
+    later = dora_for_range(scope=DoraScope(service=world["api"]), start=date(2026, 3, 7), end=date(2026, 3, 7))
     assert later.counts.succeeded == 1 and later.deployment_frequency_per_day == 1.0
-    none = selectors.dora_for_range(scope=DoraScope(service=world["api"]), start=date(2026, 3, 8), end=date(2026, 3, 9))
+    none = dora_for_range(scope=DoraScope(service=world["api"]), start=date(2026, 3, 8), end=date(2026, 3, 9))
     assert none.counts.deployments == 0 and none.change_failure_rate is None
 
 
 def test_a_range_costs_three_queries(world, django_assert_num_queries):
     with django_assert_num_queries(3):
-        selectors.dora_for_range(scope=DoraScope(team=world["team"]), start=START, end=END)
+        dora_for_range(scope=DoraScope(team=world["team"]), start=START, end=END)
 
 
 def test_weekly_values_agree_with_range_values(world, django_assert_num_queries):
     with django_assert_num_queries(3):
-        weeks = selectors.dora_weekly(scope=DoraScope(team=world["team"]), end=date(2026, 3, 15), weeks=3)
+        weeks = dora_weekly(scope=DoraScope(team=world["team"]), end=date(2026, 3, 15), weeks=3)
     assert [w.start for w in weeks] == [date(2026, 2, 23), date(2026, 3, 2), date(2026, 3, 9)]
     for week in weeks:
-        direct = selectors.dora_for_range(scope=DoraScope(team=world["team"]), start=week.start, end=week.end)
+        direct = dora_for_range(scope=DoraScope(team=world["team"]), start=week.start, end=week.end)
         assert week.as_dict() == direct.as_dict()
     # T0 (Monday 2 March) and the deployment of Saturday 7 March share a week.
     assert (weeks[0].counts.deployments, weeks[1].counts.deployments, weeks[2].counts.deployments) == (0, 7, 0)
@@ -114,6 +113,6 @@ def test_weekly_values_agree_with_range_values(world, django_assert_num_queries)
 @pytest.mark.usefixtures("requires_postgres")
 def test_postgres_medians_are_computed_in_the_database(world, django_assert_num_queries):
     with django_assert_num_queries(3) as ctx:
-        metrics = selectors.dora_for_range(start=START, end=END)
+        metrics = dora_for_range(start=START, end=END)
     assert "percentile_cont" in " ".join(q["sql"] for q in ctx.captured_queries)
     assert metrics.lead_time_hours_median == 2.5

@@ -10,14 +10,16 @@ from django.utils import timezone
 from deployments import services as deployments_services
 from deployments.tests.factories import DeploymentFactory
 from incidents.tests.factories import IncidentFactory
-from insights import domain, selectors, services
+from insights import services
+from insights.domain.maturity import MATURITY_LEVELS, maturity_evidence
+from insights.selectors.maturity import team_delivery_facts
 from insights.models import MaturityAssessment
 from insights.tests.factories import MaturityAssessmentFactory
 from sla.tests.factories import ServiceFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
 
-LEVEL_1_2 = {c.key: "on" for lvl in domain.MATURITY_LEVELS[:2] for c in lvl.characteristics}
+LEVEL_1_2 = {c.key: "on" for lvl in MATURITY_LEVELS[:2] for c in lvl.characteristics}
 
 
 @pytest.fixture
@@ -40,14 +42,14 @@ def team(users):
 
 def test_team_delivery_facts_from_aggregates(team, django_assert_max_num_queries):
     with django_assert_max_num_queries(3):
-        facts = selectors.team_delivery_facts(team=team)
+        facts = team_delivery_facts(team=team)
     assert facts.deployments == 6  # the refused one does not count
     assert facts.canary_deployments == 3
     assert facts.automatic_rollbacks == 1
     assert facts.pipeline_deployments == 2 and facts.portal_deployments == 4
     assert facts.incidents == 1
     assert facts.deploys_per_day == pytest.approx(5 / 30)
-    evidence = domain.maturity_evidence(facts)
+    evidence = maturity_evidence(facts)
     assert "3 canary rollouts run by the portal in production" in evidence["canary_releases"]
     assert "1 automatic rollbacks in production (a metric gate breached)" in evidence["automated_rollbacks"]
     assert "automated_deploys" not in evidence
@@ -69,19 +71,19 @@ def test_evidence_counts_only_what_the_portal_saw_in_production(users):
     staging = deployments_services.deployment_request(service=api, environment="staging", version="1.3", by=manager)
     deployments_services.metrics_push(deployment=staging, error_rate=0.5)
     DeploymentFactory(service=api, strategy="blue_green", state="succeeded", environment="staging", finished_at=now)
-    facts = selectors.team_delivery_facts(team=team)
+    facts = team_delivery_facts(team=team)
     assert (facts.automatic_rollbacks, facts.canary_deployments) == (0, 0)
     assert (facts.progressive_without_incident, facts.progressive_with_incident) == (0, 0)
-    evidence = domain.maturity_evidence(facts)
+    evidence = maturity_evidence(facts)
     assert not {"automated_rollbacks", "canary_releases", "zero_downtime_deploys"} & set(evidence)
 
     gated = deployments_services.deployment_request(service=api, version="2.0", strategy="canary", by=manager)
     deployments_services.metrics_push(deployment=gated, error_rate=0.02)
     assert gated.events.get(action="breach").actor is None
     DeploymentFactory(service=api, strategy="blue_green", state="succeeded", finished_at=now)  # run by the portal
-    facts = selectors.team_delivery_facts(team=team)
+    facts = team_delivery_facts(team=team)
     assert facts.automatic_rollbacks == 1 and facts.progressive_without_incident == 1 and facts.canary_deployments == 0
-    assert set(domain.maturity_evidence(facts)) >= {"automated_rollbacks", "zero_downtime_deploys"}
+    assert set(maturity_evidence(facts)) >= {"automated_rollbacks", "zero_downtime_deploys"}
 
 
 def test_recording_an_assessment_fills_in_the_evidence(team, users):
@@ -90,7 +92,9 @@ def test_recording_an_assessment_fills_in_the_evidence(team, users):
     assert assessment.answers["chaos_engineering"] is False
     assert "canary_releases" in assessment.evidence
     assert (assessment.level, assessment.target_level) == (0, 1)
-    assert assessment.history.count() == 1
+    assert list(assessment.history.values_list("history_user__username", "history_change_reason")) == [
+        ("manager", "assessed at level 0")
+    ]
 
 
 def test_questionnaire_result_and_history_pages(client_for, team):

@@ -1,14 +1,22 @@
-"""Property tests (hypothesis) of insights/domain.py: never crash on valid input, keep the invariants."""
+"""Property tests (hypothesis) of insights/domain/: never crash on valid input, keep the invariants."""
 
 from datetime import UTC, date, datetime, timedelta
 
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from insights import domain
+from insights.domain.dora import (
+    DeploymentFact, IncidentFact, change_failure_rate, counts_from_facts, dora_metrics, mean_duration, median_duration,
+    weeks_ending,
+)
+from insights.domain.levels import (
+    ELITE, HIGH, LEVELS, LOW, MEDIUM, change_failure_level, frequency_level, lead_time_level, mttr_level,
+)
+from insights.domain.maturity import CHARACTERISTICS, TOP_LEVEL, TeamDeliveryFacts, assess_maturity, maturity_evidence
+from insights.domain.risk import RISK_ORDER, ServiceHistory, overall_risk, premortem_risks
 
 FAST = settings(max_examples=50, deadline=None)
-RANK = {domain.ELITE: 0, domain.HIGH: 1, domain.MEDIUM: 2, domain.LOW: 3}
+RANK = {ELITE: 0, HIGH: 1, MEDIUM: 2, LOW: 3}
 
 moments = st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2030, 1, 1), timezones=st.just(UTC))
 durations = st.timedeltas(min_value=timedelta(days=-10), max_value=timedelta(days=400))
@@ -23,7 +31,7 @@ def date_ranges(draw):
 
 
 deployment_facts = st.builds(
-    domain.DeploymentFact,
+    DeploymentFact,
     state=st.sampled_from(["succeeded", "failed", "rolled_back", "refused", "running"]),
     finished_at=st.none() | moments,
     commits_authored_at=st.lists(moments, max_size=3).map(tuple),
@@ -37,14 +45,14 @@ def incident_facts(draw):
     started = draw(moments)
     ended = draw(st.none() | st.builds(lambda d: started + d, st.timedeltas(timedelta(0), timedelta(days=30))))
     resolved = draw(st.none() | st.just(ended) if ended else st.none())
-    return domain.IncidentFact(started, ended, resolved)
+    return IncidentFact(started, ended, resolved)
 
 
 @FAST
 @given(st.integers(0, 10_000), st.integers(0, 10_000))
 def test_change_failure_rate_is_a_fraction(failures, deployments):
     failures = min(failures, deployments)
-    rate = domain.change_failure_rate(failures, deployments)
+    rate = change_failure_rate(failures, deployments)
     if deployments == 0:
         assert rate is None
     else:
@@ -56,23 +64,23 @@ def test_change_failure_rate_is_a_fraction(failures, deployments):
 def test_levels_are_monotonic_in_the_metric(a, b):
     lo, hi = sorted((a, b))
     # More deployments per day: never a worse level.
-    assert RANK[domain.frequency_level(hi)] <= RANK[domain.frequency_level(lo)]
+    assert RANK[frequency_level(hi)] <= RANK[frequency_level(lo)]
     # Longer lead time / recovery: never a better level.
-    assert RANK[domain.lead_time_level(hi)] >= RANK[domain.lead_time_level(lo)]
-    assert RANK[domain.mttr_level(hi)] >= RANK[domain.mttr_level(lo)]
+    assert RANK[lead_time_level(hi)] >= RANK[lead_time_level(lo)]
+    assert RANK[mttr_level(hi)] >= RANK[mttr_level(lo)]
     # Higher failure rate: never a better level.
     rlo, rhi = lo / 1e6, hi / 1e6
-    assert RANK[domain.change_failure_level(rhi)] >= RANK[domain.change_failure_level(rlo)]
-    assert domain.frequency_level(None) == domain.LOW
+    assert RANK[change_failure_level(rhi)] >= RANK[change_failure_level(rlo)]
+    assert frequency_level(None) == LOW
     # Without a value, no level better than low can be shown (the contract allows no null level).
-    assert domain.lead_time_level(None) == domain.change_failure_level(None) == domain.mttr_level(None) == domain.LOW
+    assert lead_time_level(None) == change_failure_level(None) == mttr_level(None) == LOW
 
 
 @FAST
 @given(st.lists(durations, max_size=12))
 def test_median_and_mean_lie_within_the_non_negative_values(values):
     kept = [v for v in values if v >= timedelta(0)]
-    median, mean = domain.median_duration(values), domain.mean_duration(values)
+    median, mean = median_duration(values), mean_duration(values)
     if not kept:
         assert median is None and mean is None
         return
@@ -87,10 +95,10 @@ def test_dora_from_any_records(deployments, incidents, span):
     start, end = span
     start_at = datetime.combine(start, datetime.min.time(), tzinfo=UTC)
     end_at = datetime.combine(end + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
-    counts = domain.counts_from_facts(deployments, incidents, start_at=start_at, end_at=end_at)
+    counts = counts_from_facts(deployments, incidents, start_at=start_at, end_at=end_at)
     assert 0 <= counts.succeeded <= counts.deployments
     assert 0 <= counts.failures <= counts.deployments
-    metrics = domain.dora_metrics(counts, start, end)
+    metrics = dora_metrics(counts, start, end)
     assert metrics.deployment_frequency_per_day >= 0
     if metrics.change_failure_rate is not None:
         assert 0.0 <= metrics.change_failure_rate <= 1.0
@@ -99,9 +107,9 @@ def test_dora_from_any_records(deployments, incidents, span):
     values = {"deployment_frequency": metrics.deployment_frequency_per_day, "lead_time": metrics.lead_time_hours_median,
               "change_failure_rate": metrics.change_failure_rate, "mttr": metrics.mttr_hours}
     for name, level in metrics.levels.items():
-        assert level in domain.LEVELS  # the contract: always one of the four
+        assert level in LEVELS  # the contract: always one of the four
         assert (name in metrics.no_data) == (values[name] is None)
-        assert values[name] is not None or level == domain.LOW
+        assert values[name] is not None or level == LOW
     body = metrics.as_dict()
     assert body["days"] == (end - start).days + 1
 
@@ -109,42 +117,42 @@ def test_dora_from_any_records(deployments, incidents, span):
 @FAST
 @given(dates, st.integers(1, 60))
 def test_weeks_ending(end, weeks):
-    span = domain.weeks_ending(end, weeks)
+    span = weeks_ending(end, weeks)
     assert len(span) == weeks
     assert all(a.weekday() == 0 and (b - a).days == 6 for a, b in span)
     assert all(span[i][1] + timedelta(days=1) == span[i + 1][0] for i in range(weeks - 1))
     assert span[-1][0] <= end <= span[-1][1]
 
 
-answers = st.dictionaries(st.sampled_from(sorted(domain.CHARACTERISTICS) + ["unknown"]), st.booleans())
+answers = st.dictionaries(st.sampled_from(sorted(CHARACTERISTICS) + ["unknown"]), st.booleans())
 
 
 @FAST
 @given(answers, answers)
 def test_maturity_level_is_monotonic_in_what_is_met(a, more):
-    result = domain.assess_maturity(a)
-    assert 0 <= result.level <= domain.TOP_LEVEL
-    assert result.target == min(result.level + 1, domain.TOP_LEVEL)
+    result = assess_maturity(a)
+    assert 0 <= result.level <= TOP_LEVEL
+    assert result.target == min(result.level + 1, TOP_LEVEL)
     assert all(c.key not in result.met for c in result.missing)
     assert len(result.recommendations) == len(result.missing)
     # Meeting more characteristics never lowers the level.
     union = {k: bool(a.get(k)) or bool(more.get(k)) for k in set(a) | set(more)}
-    assert domain.assess_maturity(union).level >= result.level
+    assert assess_maturity(union).level >= result.level
 
 
 @FAST
-@given(st.builds(domain.TeamDeliveryFacts, days=st.integers(1, 365), deployments=st.integers(0, 1000),
+@given(st.builds(TeamDeliveryFacts, days=st.integers(1, 365), deployments=st.integers(0, 1000),
                  pipeline_deployments=st.integers(0, 1000), portal_deployments=st.integers(0, 1000),
                  canary_deployments=st.integers(0, 1000), automatic_rollbacks=st.integers(0, 1000),
                  progressive_without_incident=st.integers(0, 100), progressive_with_incident=st.integers(0, 100),
                  incidents=st.integers(0, 100), deploys_per_day=non_negative))
 def test_maturity_evidence_only_names_known_characteristics(facts):
-    evidence = domain.maturity_evidence(facts)
-    assert set(evidence) <= set(domain.CHARACTERISTICS)
+    evidence = maturity_evidence(facts)
+    assert set(evidence) <= set(CHARACTERISTICS)
     assert all(isinstance(text, str) and text for text in evidence.values())
 
 
-services = st.builds(domain.ServiceHistory, slug=st.text(min_size=1, max_size=8), name=st.text(max_size=8),
+services = st.builds(ServiceHistory, slug=st.text(min_size=1, max_size=8), name=st.text(max_size=8),
                      freeze_active=st.booleans(), failed_deployments=st.integers(0, 9),
                      rolled_back_deployments=st.integers(0, 9), incidents=st.integers(0, 9))
 
@@ -155,12 +163,12 @@ services = st.builds(domain.ServiceHistory, slug=st.text(min_size=1, max_size=8)
                        st.lists(st.text(max_size=6), max_size=3), max_size=3),
        st.lists(services, max_size=5))
 def test_premortem_is_sorted_riskiest_first_and_overall_is_the_max(strategy_risk, change_types, histories):
-    risks = domain.premortem_risks(strategy_label="Canary", strategy_risk=strategy_risk, strategy_reasons=["x"],
+    risks = premortem_risks(strategy_label="Canary", strategy_risk=strategy_risk, strategy_reasons=["x"],
                                    change_types=change_types, services=histories)
-    order = [domain.RISK_ORDER.get(r.level, 2) for r in risks]
+    order = [RISK_ORDER.get(r.level, 2) for r in risks]
     assert order == sorted(order, reverse=True)
-    overall = domain.overall_risk(risks)
-    assert domain.RISK_ORDER.get(overall, 2) == max(order)
+    overall = overall_risk(risks)
+    assert RISK_ORDER.get(overall, 2) == max(order)
     for history in histories:
         if history.freeze_active:
             assert any(r.subject == history.slug and r.level == "high" for r in risks)

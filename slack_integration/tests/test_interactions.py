@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from changes import services as change_services
+from changes.services.decisions import change_submit
 from changes.models import Approval
 from changes.tests.factories import ChangeRequestFactory
 from delivery_portal import outbox
@@ -13,7 +13,7 @@ from delivery_portal import outbox
 @pytest.fixture
 def change(linked, checkout):
     change = ChangeRequestFactory(requester=linked["oncall"], services=[checkout])
-    return change_services.change_submit(change=change, user=linked["oncall"])
+    return change_submit(change=change, user=linked["oncall"])
 
 
 def click(change, action_id, *, user_id, response_url):

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from changes import services as change_services
+from changes.services.decisions import change_submit
 from changes.tests.factories import ChangeRequestFactory
 from delivery_portal import outbox
 from delivery_portal.models import IntegrationHealth
@@ -84,7 +84,7 @@ def test_a_freeze_imposed_and_lifted(users, checkout, receiver, slack):
 
 def test_a_change_waiting_for_the_cab_comes_with_buttons(users, checkout, receiver, slack):
     change = ChangeRequestFactory(requester=users["oncall"], services=[checkout])
-    change_services.change_submit(change=change, user=users["oncall"])
+    change_submit(change=change, user=users["oncall"])
     deliver_all()
     [message] = sent(receiver)
     assert message["blocks"][0]["text"]["text"] == f"Change waiting for approval: {change.reference}"

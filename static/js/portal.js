@@ -47,6 +47,17 @@
     if (form && !window.htmx) form.requestSubmit();
   });
 
+  // Refusals swap in too: a form posted with htmx inside [data-swap-refusals] gets its partial
+  // back with 400 (invalid input) or 409 (a rule of the process said no), carrying the message
+  // (delivery_portal/formposts.py); htmx swaps only 2xx answers unless told so.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var status = event.detail.xhr.status, elt = event.detail.requestConfig && event.detail.requestConfig.elt;
+    if ((status === 400 || status === 409) && elt && elt.closest("[data-swap-refusals]")) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
   function init(root) { drawCharts(root); tickClocks(); }
   document.addEventListener("DOMContentLoaded", function () {
     init(document);

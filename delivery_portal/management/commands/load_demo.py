@@ -5,11 +5,13 @@ Idempotent: running it again changes nothing that is already there.
 
 import importlib
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils.module_loading import module_has_submodule
 
 from delivery_portal import roles
 
@@ -20,10 +22,18 @@ DEMO_USERS = [
     ("oncall", roles.ON_CALL, "Olive", "Oncall"),
     ("viewer", roles.VIEWER, "Vic", "Viewer"),
 ]
-# Each app may have a demo.py with load(users: dict[str, User]); they run in this order.
-# After all of them, each app's optional finish(users) runs (e.g. sla recomputes budgets
-# once every app's incidents are in, so a second run finds nothing left to change).
-DEMO_APPS = ["sla", "changes", "releases", "deployments", "incidents", "insights"]
+
+
+def demo_modules() -> list:
+    """The demo.py of every installed app that has one, found through Django's app registry
+    (this command names no app): each has load(users: dict[str, User]) and may have
+    finish(users). They run in INSTALLED_APPS order, which is the apps' dependency order
+    (sla's services exist before changes and releases use them)."""
+    return [
+        importlib.import_module(f"{config.name}.demo")
+        for config in apps.get_app_configs()
+        if module_has_submodule(config.module, "demo")
+    ]
 
 
 def ensure_groups():
@@ -60,14 +70,11 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         with transaction.atomic():
             users = ensure_demo_users(settings.DEMO_PASSWORD)
-            modules = []
-            for app in DEMO_APPS:
-                try:
-                    modules.append(importlib.import_module(f"{app}.demo"))
-                except ModuleNotFoundError:
-                    continue
+            modules = demo_modules()
             for module in modules:
                 module.load(users)
+            # After every app's load, each optional finish(users) (e.g. sla recomputes budgets once
+            # every app's incidents are in, so a second run finds nothing left to change).
             for module in modules:
                 if hasattr(module, "finish"):
                     module.finish(users)

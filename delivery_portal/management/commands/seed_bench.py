@@ -2,6 +2,7 @@
 
 import time
 
+from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
@@ -11,9 +12,9 @@ from bench.seed import SEED_VERSION, seed, skipped_seeders
 
 
 def has_data() -> bool:
-    from sla.models import Service
-
-    return Service.objects.exists()
+    """Whether the database holds portal data: services, which every other row hangs from.
+    Looked up by label like the seeders do (bench/seed.py), so this command imports no app."""
+    return apps.get_model("sla", "Service").objects.exists()
 
 
 def ensure_seeded(scale: str, *, fresh: bool = False, log=print) -> dict:
