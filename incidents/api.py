@@ -10,7 +10,9 @@ from rest_framework.views import APIView
 
 from delivery_portal import concurrency, roles
 
-from . import selectors, services
+from . import selectors
+from .services import alertmanager, lifecycle
+from .services.timeline import timeline_append
 from .models import Incident, TimelineEntry
 from .serializers import (
     IncidentCreateSerializer,
@@ -42,7 +44,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def create(self, request):
         data = IncidentCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        incident = services.incident_open(by=request.user, **data.validated_data)
+        incident = lifecycle.incident_open(by=request.user, **data.validated_data)
         return Response(self._out(incident), status=status.HTTP_201_CREATED)
 
     @extend_schema(request=IncidentPatchSerializer, responses={200: IncidentSerializer})
@@ -60,12 +62,12 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         values = dict(data.validated_data)
         values.pop(concurrency.VERSION_FIELD, None)
         reason = values.pop("reason", "")
-        times = {k: values.pop(k) for k in services.TIME_FIELDS if k in values}
+        times = {k: values.pop(k) for k in lifecycle.TIME_FIELDS if k in values}
         with transaction.atomic():
-            incident = services.incident_update(incident=incident, by=request.user, reason=reason,
+            incident = lifecycle.incident_update(incident=incident, by=request.user, reason=reason,
                                                 expected_version=expected, **values)
             if times:
-                incident = services.incident_correct_times(incident=incident, by=request.user, reason=reason, **times)
+                incident = lifecycle.incident_correct_times(incident=incident, by=request.user, reason=reason, **times)
         incident.refresh_from_db()
         return concurrency.set_etag(Response(self._out(incident)), incident)
 
@@ -79,7 +81,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             return self.get_paginated_response(TimelineEntrySerializer(page, many=True).data)
         data = TimelineEntrySerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        entry = services.timeline_append(
+        entry = timeline_append(
             incident=incident, by=request.user, kind=data.validated_data["kind"], text=data.validated_data["text"],
             at=data.validated_data.get("at"),
         )
@@ -92,7 +94,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         data = TransitionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        incident = services.incident_transition(
+        incident = lifecycle.incident_transition(
             incident=incident, to=values["to"], by=request.user, at=values.get("at"),
             commander=values.get("commander"), impact_ended_at=values.get("impact_ended_at"),
         )
@@ -131,5 +133,5 @@ class AlertmanagerWebhook(APIView):
         version = str(payload.get("version", "4"))
         if version != "4":
             return Response({"version": [f"Only version 4 payloads are understood, not {version}."]}, status=400)
-        result = services.alert_ingest(payload=payload, by=request.user)
+        result = alertmanager.alert_ingest(payload=payload, by=request.user)
         return Response(result, status=status.HTTP_200_OK)

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from sla.models import Service
 
-from . import services
+from .services import lifecycle, postmortem, timeline
 from .models import Incident
 
 DEMO_SERVICES = [
@@ -34,7 +34,7 @@ def load(users):
         existing = Incident.objects.filter(title=title).first()
         if existing:
             return None
-        return services.incident_open(title=title, by=oncall, **kwargs)
+        return lifecycle.incident_open(title=title, by=oncall, **kwargs)
 
     # 1. A SEV-1 under way, status update due soon.
     inc = once(
@@ -43,11 +43,11 @@ def load(users):
         summary="Payment provider calls time out after the 14:00 deploy.",
     )
     if inc:
-        services.timeline_append(incident=inc, kind="note", text="Error rate on `/pay` at **38%**.", by=oncall, at=now - 44 * M)
-        services.incident_triage(incident=inc, by=oncall, at=now - 40 * M)
-        services.incident_respond(incident=inc, by=oncall, at=now - 35 * M)
-        services.timeline_append(incident=inc, kind="decision", text="Roll back checkout to v2.4.3.", by=oncall, at=now - 30 * M)
-        services.timeline_append(incident=inc, kind="status_update", text="Rollback in progress; card payments still failing.", by=oncall, at=now - 20 * M)
+        timeline.timeline_append(incident=inc, kind="note", text="Error rate on `/pay` at **38%**.", by=oncall, at=now - 44 * M)
+        lifecycle.incident_triage(incident=inc, by=oncall, at=now - 40 * M)
+        lifecycle.incident_respond(incident=inc, by=oncall, at=now - 35 * M)
+        timeline.timeline_append(incident=inc, kind="decision", text="Roll back checkout to v2.4.3.", by=oncall, at=now - 30 * M)
+        timeline.timeline_append(incident=inc, kind="status_update", text="Rollback in progress; card payments still failing.", by=oncall, at=now - 20 * M)
 
     # 2. A SEV-3 just detected, nobody on it yet.
     once(
@@ -62,18 +62,18 @@ def load(users):
         impact_started_at=now - 30 * H, detected_at=now - 29 * H - 50 * M, at=now - 29 * H - 50 * M,
     )
     if inc:
-        services.incident_triage(incident=inc, by=oncall, commander=manager, at=now - 29 * H - 30 * M)
-        services.incident_respond(incident=inc, by=oncall, at=now - 29 * H - 20 * M)
-        services.timeline_append(incident=inc, kind="status_update", text="Users bounced to login; investigating Redis failover.", by=oncall, at=now - 29 * H)
-        services.timeline_append(incident=inc, kind="action", text="Flushed stale sessions on the new primary.", by=oncall, at=now - 28 * H - 40 * M)
-        services.incident_resolve(incident=inc, by=oncall, at=now - 28 * H - 20 * M)
-        services.incident_review(incident=inc, by=manager, at=now - 20 * H)
-        services.postmortem_save(
+        lifecycle.incident_triage(incident=inc, by=oncall, commander=manager, at=now - 29 * H - 30 * M)
+        lifecycle.incident_respond(incident=inc, by=oncall, at=now - 29 * H - 20 * M)
+        timeline.timeline_append(incident=inc, kind="status_update", text="Users bounced to login; investigating Redis failover.", by=oncall, at=now - 29 * H)
+        timeline.timeline_append(incident=inc, kind="action", text="Flushed stale sessions on the new primary.", by=oncall, at=now - 28 * H - 40 * M)
+        lifecycle.incident_resolve(incident=inc, by=oncall, at=now - 28 * H - 20 * M)
+        lifecycle.incident_review(incident=inc, by=manager, at=now - 20 * H)
+        postmortem.postmortem_save(
             incident=inc, by=manager, summary="Users could not stay logged in for 100 minutes.",
             impact="About 40% of portal sessions were dropped.", root_cause="The session store failover kept a stale replica as primary.",
         )
-        services.action_item_add(incident=inc, title="Alert on session store role changes", owner=oncall, due_date=(now + 5 * 24 * H).date(), by=manager)
-        services.action_item_add(incident=inc, title="Runbook for session store failover", owner=manager, due_date=(now - 24 * H).date(), by=manager)
+        postmortem.action_item_add(incident=inc, title="Alert on session store role changes", owner=oncall, due_date=(now + 5 * 24 * H).date(), by=manager)
+        postmortem.action_item_add(incident=inc, title="Runbook for session store failover", owner=manager, due_date=(now - 24 * H).date(), by=manager)
 
     # 4. A SEV-4 closed last week.
     inc = once(
@@ -83,5 +83,5 @@ def load(users):
     if inc:
         for to, offset in (("triage", 2 * H), ("respond", 3 * H), ("resolve", 4 * H), ("review", 5 * H), ("closed", 6 * H)):
             if to == "resolve":
-                services.timeline_append(incident=inc, kind="action", text="Fixed the footer text.", by=oncall, at=now - 8 * 24 * H + offset - M)
-            services.incident_transition(incident=inc, to=to, by=oncall, at=now - 8 * 24 * H + offset)
+                timeline.timeline_append(incident=inc, kind="action", text="Fixed the footer text.", by=oncall, at=now - 8 * 24 * H + offset - M)
+            lifecycle.incident_transition(incident=inc, to=to, by=oncall, at=now - 8 * 24 * H + offset)
