@@ -6,7 +6,9 @@ from rest_framework.response import Response
 
 from delivery_portal import concurrency, roles
 
-from . import selectors, services
+from . import selectors
+from .services import catalogue, recompute, teams
+from .services.freezes import freeze_impose, freeze_lift
 from .models import MaintenanceWindow, Service, Team
 from .serializers import (
     BudgetQuerySerializer,
@@ -46,7 +48,7 @@ class ServiceViewSet(viewsets.ModelViewSet):
             service = serializer.save()
         if "sla_target" in serializer.validated_data:
             # A new target changes the budget now; the freeze state follows at once.
-            services.budget_recompute(service_ids=[service.pk])
+            recompute.budget_recompute(service_ids=[service.pk])
 
     @extend_schema(
         parameters=[
@@ -70,7 +72,7 @@ class ServiceViewSet(viewsets.ModelViewSet):
         service = self.get_object()
         body = FreezeActionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        freeze = services.freeze_impose(service=service, by=request.user, reason=body.validated_data["reason"])
+        freeze = freeze_impose(service=service, by=request.user, reason=body.validated_data["reason"])
         return Response(FreezeSerializer(freeze).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=FreezeActionSerializer, responses=FreezeSerializer)
@@ -80,7 +82,7 @@ class ServiceViewSet(viewsets.ModelViewSet):
         service = self.get_object()
         body = FreezeActionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        freeze = services.freeze_lift(service=service, by=request.user, reason=body.validated_data["reason"])
+        freeze = freeze_lift(service=service, by=request.user, reason=body.validated_data["reason"])
         return Response(FreezeSerializer(freeze).data)
 
     @extend_schema(responses=FreezeSerializer(many=True))
@@ -112,11 +114,11 @@ class MaintenanceWindowViewSet(
         return super().destroy(request, *args, **kwargs)
 
     def perform_destroy(self, instance):
-        services.maintenance_window_remove(window=instance, reason=self.request.query_params.get("reason", ""), by=self.request.user)
+        catalogue.maintenance_window_remove(window=instance, reason=self.request.query_params.get("reason", ""), by=self.request.user)
 
     def perform_create(self, serializer):
         data = serializer.validated_data
-        serializer.instance = services.maintenance_window_add(
+        serializer.instance = catalogue.maintenance_window_add(
             service=data["service"], starts_at=data["starts_at"], ends_at=data["ends_at"], reason=data["reason"], by=self.request.user
         )
 
@@ -145,7 +147,7 @@ class TeamViewSet(viewsets.ModelViewSet):
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        team = services.team_create(by=request.user, **serializer.validated_data)
+        team = teams.team_create(by=request.user, **serializer.validated_data)
         team = self._fresh(team)
         response = Response(self.get_serializer(team).data, status=status.HTTP_201_CREATED)
         return concurrency.set_etag(response, team)
@@ -155,6 +157,6 @@ class TeamViewSet(viewsets.ModelViewSet):
         serializer = self.get_serializer(team, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         expected = concurrency.expected_from_request(request, team)
-        team = services.team_update(team=team, by=request.user, expected_version=expected, **serializer.validated_data)
+        team = teams.team_update(team=team, by=request.user, expected_version=expected, **serializer.validated_data)
         team = self._fresh(team)
         return concurrency.set_etag(Response(self.get_serializer(team).data), team)

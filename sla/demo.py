@@ -9,7 +9,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from . import domain, selectors, services
+from . import domain, selectors
+from .services import recompute
 from .models import BudgetSnapshot, ImpactWindow, MaintenanceWindow, Service, Team
 
 TEAMS = [
@@ -71,12 +72,12 @@ def load(users):
     # History for the burn-rate chart: every six hours since the month began, once.
     for service in by_slug.values():
         if not BudgetSnapshot.objects.filter(service=service).exists():
-            services.snapshots_backfill(service=service, start=month_start + timedelta(hours=6), at=now, step=timedelta(hours=6))
+            recompute.snapshots_backfill(service=service, start=month_start + timedelta(hours=6), at=now, step=timedelta(hours=6))
     # Freezes as the beat task would set them (the exhausted checkout API is frozen). No
     # snapshot here, so that loading twice in two different hours adds nothing.
-    services.budget_recompute(at=now, service_ids=[s.pk for s in by_slug.values()], snapshots=False)
+    recompute.budget_recompute(at=now, service_ids=[s.pk for s in by_slug.values()], snapshots=False)
 
 
 def finish(users):
     """Once every app's demo data is in: freeze what the budgets say must be frozen."""
-    services.budget_recompute(snapshots=False)
+    recompute.budget_recompute(snapshots=False)

@@ -13,7 +13,8 @@ from delivery_portal.audit import history_entries
 from delivery_portal.errors import ConcurrentEditError, ProcessError, add_to_form
 from delivery_portal.exports import csv_response, dated_filename
 
-from . import charts, domain, selectors, services
+from . import charts, domain, selectors
+from .services import catalogue, freezes as freeze_services, teams
 from .forms import FreezeForm, MaintenanceRemoveForm, MaintenanceWindowForm, ServiceForm, TeamForm
 from .models import MaintenanceWindow, Service, Team
 
@@ -121,7 +122,7 @@ def service_create(request):
     form = ServiceForm(request.POST)
     if form.is_valid():
         try:
-            service = services.service_create(by=request.user, **form.cleaned_data)
+            service = catalogue.service_create(by=request.user, **form.cleaned_data)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -188,7 +189,7 @@ def service_edit(request, slug):
         data = {k: v for k, v in form.cleaned_data.items() if k not in ("slug", concurrency.VERSION_FIELD)}
         service = Service.objects.select_related("team").get(pk=service.pk)  # the form changed the instance
         try:
-            services.service_update(service=service, by=request.user,
+            catalogue.service_update(service=service, by=request.user,
                                     expected_version=form.cleaned_data.get(concurrency.VERSION_FIELD), **data)
         except ConcurrentEditError as exc:
             # The second of two editors: a form error on the page, nothing overwritten.
@@ -208,7 +209,7 @@ def maintenance_add(request, slug):
     service = _service(slug)
     form = MaintenanceWindowForm(request.POST)
     if form.is_valid():
-        services.maintenance_window_add(service=service, by=request.user, **form.cleaned_data)
+        catalogue.maintenance_window_add(service=service, by=request.user, **form.cleaned_data)
         messages.success(request, "Maintenance window added: its minutes no longer count against the budget.")
         return redirect("sla:service", slug=service.slug)
     return render(request, "sla/service.html", _service_context(request, service, maintenance_form=form, open_form="maintenance"))
@@ -221,7 +222,7 @@ def maintenance_remove(request, slug, pk):
     window = get_object_or_404(MaintenanceWindow, pk=pk, service=service)
     form = MaintenanceRemoveForm(request.POST)
     if form.is_valid():
-        services.maintenance_window_remove(window=window, reason=form.cleaned_data["reason"], by=request.user)
+        catalogue.maintenance_window_remove(window=window, reason=form.cleaned_data["reason"], by=request.user)
         messages.success(request, "Maintenance window removed: its minutes count against the budget again.")
         return redirect("sla:service", slug=service.slug)
     messages.error(request, "Say why the maintenance window is removed: " + "; ".join(form.errors.get("reason", [])))
@@ -237,7 +238,7 @@ def _freeze_action(request, slug, action):
         except ProcessError as exc:
             messages.error(request, exc.detail)
         else:
-            done = "imposed" if action is services.freeze_impose else "lifted"
+            done = "imposed" if action is freeze_services.freeze_impose else "lifted"
             messages.success(request, f"Deploy freeze {done} on {service.name}; the team has been told.")
         return redirect("sla:service", slug=service.slug)
     return render(request, "sla/service.html", _service_context(request, service, freeze_form=form, open_form="freeze"))
@@ -246,13 +247,13 @@ def _freeze_action(request, slug, action):
 @require_POST
 @roles.role_required(roles.DELIVERY_MANAGER)
 def freeze_impose(request, slug):
-    return _freeze_action(request, slug, services.freeze_impose)
+    return _freeze_action(request, slug, freeze_services.freeze_impose)
 
 
 @require_POST
 @roles.role_required(roles.DELIVERY_MANAGER)
 def freeze_lift(request, slug):
-    return _freeze_action(request, slug, services.freeze_lift)
+    return _freeze_action(request, slug, freeze_services.freeze_lift)
 
 
 # --- Teams ----------------------------------------------------------------------------------
@@ -275,7 +276,7 @@ def team_create(request):
     form = TeamForm(request.POST)
     if form.is_valid():
         try:
-            team = services.team_create(by=request.user, **_team_fields(form))
+            team = teams.team_create(by=request.user, **_team_fields(form))
         except ValidationError as exc:
             add_to_form(form, exc)
         else:
@@ -314,7 +315,7 @@ def team_edit(request, slug):
     if form.is_valid():
         team = _team(slug)  # the form changed the instance
         try:
-            team = services.team_update(team=team, by=request.user,
+            team = teams.team_update(team=team, by=request.user,
                                         expected_version=form.cleaned_data.get(concurrency.VERSION_FIELD),
                                         **_team_fields(form))
         except ConcurrentEditError as exc:

@@ -270,20 +270,20 @@ def _sla_service(world, n):
 
 
 def write_maintenance_reason(world, payload, n):
-    from sla import services
+    from sla.services import catalogue
 
     service = _sla_service(world, n)
-    services.maintenance_window_add(service=service, starts_at=_now() + timedelta(days=1),
+    catalogue.maintenance_window_add(service=service, starts_at=_now() + timedelta(days=1),
                                     ends_at=_now() + timedelta(days=1, hours=1), reason=payload[:300],
                                     by=world["users"]["manager"])
     return [reverse("sla:service", args=[service.slug]), reverse("sla:overview")]
 
 
 def write_freeze_reason(world, payload, n):
-    from sla import services
+    from sla.services import freezes
 
     service = _sla_service(world, n)
-    services.freeze_impose(service=service, by=world["users"]["manager"], reason=payload)
+    freezes.freeze_impose(service=service, by=world["users"]["manager"], reason=payload)
     return [reverse("sla:service", args=[service.slug]), reverse("sla:overview"), "/"]
 
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from delivery_portal.notifications import notify
-from sla.services import impact_window_sync
+from sla.services.impact import impact_window_sync
 
 from ..markdown import sanitised_html
 from ..models import Incident, TimelineEntry, TimelineKind

@@ -3,8 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from delivery_portal.errors import ConcurrentEditError
-from sla import domain, services
+from delivery_portal.errors import ConcurrentEditError, ProcessError
+from sla import domain
+from sla.services import teams
 from sla.models import Team
 from sla.tests.factories import ServiceFactory, TeamFactory
 
@@ -139,11 +140,11 @@ def test_team_pages_are_read_only_views(client_for, web):
 
 
 def test_team_service_refuses_non_managers_and_stale_versions(users, web):
-    with pytest.raises(services.ProcessError):
-        services.team_update(team=web, by=users["oncall"], name="X")
-    services.team_update(team=web, by=users["manager"], expected_version=1, name="Web 2")
+    with pytest.raises(ProcessError):
+        teams.team_update(team=web, by=users["oncall"], name="X")
+    teams.team_update(team=web, by=users["manager"], expected_version=1, name="Web 2")
     with pytest.raises(ConcurrentEditError):
-        services.team_update(team=Team.objects.get(pk=web.pk), by=users["manager"], expected_version=1, name="Web 3")
+        teams.team_update(team=Team.objects.get(pk=web.pk), by=users["manager"], expected_version=1, name="Web 3")
     assert Team.objects.get(pk=web.pk).name == "Web 2"
 
 
@@ -220,7 +221,7 @@ def test_team_list_queries_do_not_grow_with_teams(client_for, db, django_assert_
 
 def test_team_page_queries_do_not_grow_with_history(client_for, users, web, django_assert_max_num_queries):
     for n in range(15):
-        services.team_update(team=web, by=users["manager"], name=f"Web {n}",
+        teams.team_update(team=web, by=users["manager"], name=f"Web {n}",
                              members=[users["oncall"]] if n % 2 else [users["cab1"], users["cab2"]])
     client = client_for("viewer")
     with django_assert_max_num_queries(12):
