@@ -9,7 +9,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from . import domain, selectors
+from . import selectors
+from .domain import periods
 from .services import recompute
 from .models import BudgetSnapshot, ImpactWindow, MaintenanceWindow, Service, Team
 
@@ -37,7 +38,7 @@ IMPACTS = [
 
 def load(users):
     now = timezone.now()
-    month_start, _ = domain.period_bounds("month", now, selectors.portal_tz())
+    month_start, _ = periods.period_bounds("month", now, selectors.portal_tz())
     teams = {}
     for slug, name, email in TEAMS:
         teams[slug], _ = Team.objects.get_or_create(slug=slug, defaults={"name": name, "email": email})

@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from delivery_portal.api.fields import IsoDateTimeField
 
-from . import domain
+from .domain import error_budget, intervals, periods
 from .models import BudgetSnapshot, Freeze, ImpactWindow, MaintenanceWindow, Service, Team
 
 # Below this many services the bulk read filters impact rows by service id; above, it reads
@@ -59,25 +59,25 @@ class ServiceBudget:
     status: str
 
     @classmethod
-    def from_budget(cls, service: Service, budget: domain.Budget) -> ServiceBudget:
+    def from_budget(cls, service: Service, budget: error_budget.Budget) -> ServiceBudget:
         return cls(
             service=service.slug,
             period=budget.period,
             period_start=budget.period_start,
             period_end=budget.period_end,
             sla_target=budget.sla_target.normalize(),
-            budget_minutes=domain.round2(budget.budget_minutes),
-            consumed_minutes=domain.round2(budget.consumed_minutes),
-            remaining_minutes=domain.round2(budget.remaining_minutes),
-            remaining_percent=domain.round2(budget.remaining_percent),
-            burn_rate=domain.round2(budget.burn_rate),
+            budget_minutes=periods.round2(budget.budget_minutes),
+            consumed_minutes=periods.round2(budget.consumed_minutes),
+            remaining_minutes=periods.round2(budget.remaining_minutes),
+            remaining_percent=periods.round2(budget.remaining_percent),
+            burn_rate=periods.round2(budget.burn_rate),
             freeze=service.freeze_active,
             status=budget.status,
         )
 
     @property
     def status_label(self) -> str:
-        return domain.STATUS_LABELS[self.status]
+        return error_budget.STATUS_LABELS[self.status]
 
     def as_dict(self) -> dict:
         """JSON-ready: times ISO 8601 with an offset, the target as a string, numbers as numbers."""
@@ -103,8 +103,8 @@ def portal_tz():
 
 def _windows_of(impacts, maintenance):
     return (
-        [domain.Window(start=w.started_at, end=w.ended_at, ref=w.source_ref, title=w.title) for w in impacts],
-        [domain.Window(start=w.starts_at, end=w.ends_at, ref=str(w.pk), title=w.reason) for w in maintenance],
+        [intervals.Window(start=w.started_at, end=w.ended_at, ref=w.source_ref, title=w.title) for w in impacts],
+        [intervals.Window(start=w.starts_at, end=w.ends_at, ref=str(w.pk), title=w.reason) for w in maintenance],
     )
 
 
@@ -116,21 +116,21 @@ def _overlapping(model, start_field: str, end_field: str, lo: datetime, hi: date
     return model.objects.filter(ends_after, **{f"{start_field}__lt": hi})
 
 
-def service_budget_detail(service: Service, *, period: str = "month", at: datetime | None = None) -> domain.Budget:
+def service_budget_detail(service: Service, *, period: str = "month", at: datetime | None = None) -> error_budget.Budget:
     """The exact account of one service (two queries): for its page, the chart and the report."""
     at = at or timezone.now()
-    start, _ = domain.period_bounds(period, at, portal_tz())
-    lo = min(start, at - domain.LONGEST_BURN_WINDOW)
+    start, _ = periods.period_bounds(period, at, portal_tz())
+    lo = min(start, at - error_budget.LONGEST_BURN_WINDOW)
     impacts = list(
         _overlapping(ImpactWindow, "started_at", "ended_at", lo, at, open_end=True).filter(
             service=service, counts_against_sla=True
         )
     )
     # Maintenance: the whole period, so that windows still to come are listed too.
-    _, end = domain.period_bounds(period, at, portal_tz())
+    _, end = periods.period_bounds(period, at, portal_tz())
     maintenance = list(_overlapping(MaintenanceWindow, "starts_at", "ends_at", lo, end, open_end=False).filter(service=service))
     impact_windows, maintenance_windows = _windows_of(impacts, maintenance)
-    return domain.compute_budget(
+    return error_budget.compute_budget(
         target=service.sla_target, period=period, at=at, tz=portal_tz(), impacts=impact_windows, maintenance=maintenance_windows
     )
 
@@ -147,7 +147,7 @@ def services_budgets(services=None, *, period: str = "month", at: datetime | Non
     of the period and one for every maintenance window; the arithmetic runs in memory.
     """
     at = at or timezone.now()
-    start, _ = domain.period_bounds(period, at, portal_tz())
+    start, _ = periods.period_bounds(period, at, portal_tz())
     if services is None:
         services = Service.objects.all()
     services = list(services)
@@ -161,13 +161,13 @@ def services_budgets(services=None, *, period: str = "month", at: datetime | Non
         impact_rows = impact_rows.filter(service_id__in=ids)
         maintenance_rows = maintenance_rows.filter(service_id__in=ids)
     for service_id, started, ended in impact_rows.values_list("service_id", "started_at", "ended_at"):
-        impacts[service_id].append(domain.Window(start=started, end=ended))
+        impacts[service_id].append(intervals.Window(start=started, end=ended))
     for service_id, starts, ends in maintenance_rows.values_list("service_id", "starts_at", "ends_at"):
-        maintenance[service_id].append(domain.Window(start=starts, end=ends))
+        maintenance[service_id].append(intervals.Window(start=starts, end=ends))
     tz = portal_tz()
     result = {}
     for service in services:
-        budget = domain.compute_budget(
+        budget = error_budget.compute_budget(
             target=service.sla_target,
             period=period,
             at=at,
@@ -183,7 +183,7 @@ def services_budgets(services=None, *, period: str = "month", at: datetime | Non
 # The SLA overview's sort keys (a leading "-" reverses); rows are {"service", "budget"}.
 OVERVIEW_SORTS = {
     "name": lambda row: row["service"].name.lower(),
-    "status": lambda row: -domain.STATUSES.index(row["budget"].status),  # worst first
+    "status": lambda row: -error_budget.STATUSES.index(row["budget"].status),  # worst first
     "remaining": lambda row: row["budget"].remaining_percent,
     "burn": lambda row: row["budget"].burn_rate,
     "target": lambda row: row["service"].sla_target,
@@ -210,7 +210,7 @@ def services_overview(*, period: str = "month", team: str = "", frozen: str = ""
     services_list = list(qs)
     budgets = services_budgets(services_list, period=period, at=at)
     rows = [{"service": s, "budget": budgets[s.pk]} for s in services_list]
-    if status in domain.STATUSES:
+    if status in error_budget.STATUSES:
         rows = [r for r in rows if r["budget"].status == status]
     descending = sort.startswith("-")
     key = OVERVIEW_SORTS.get(sort.lstrip("-"), OVERVIEW_SORTS["status"])

@@ -13,7 +13,8 @@ from delivery_portal.audit import history_entries
 from delivery_portal.errors import ConcurrentEditError, ProcessError, add_to_form
 from delivery_portal.exports import csv_response, dated_filename
 
-from . import charts, domain, selectors
+from . import charts, selectors
+from .domain import error_budget, periods
 from .services import catalogue, freezes as freeze_services, teams
 from .forms import FreezeForm, MaintenanceRemoveForm, MaintenanceWindowForm, ServiceForm, TeamForm
 from .models import MaintenanceWindow, Service, Team
@@ -25,7 +26,7 @@ SORT_COLUMNS = [("name", "Service"), ("team", "Team"), ("target", "Target"), ("s
 
 def _period(request) -> str:
     period = request.GET.get("period", "month")
-    return period if period in domain.PERIODS else "month"
+    return period if period in periods.PERIODS else "month"
 
 
 # --- Overview -------------------------------------------------------------------------------
@@ -61,22 +62,22 @@ def _overview_context(request, *, service_form=None):
         next_sort = column if (not current or descending) else f"-{column}"
         sort_links.append({"label": label, "url": "?" + urlencode({**base, "sort": next_sort}), "current": current,
                            "descending": current and descending})
-    counts = {s: 0 for s in domain.STATUSES}
+    counts = {s: 0 for s in error_budget.STATUSES}
     for row in rows:
         counts[row["budget"].status] += 1
     return {
         "page_obj": page,
         "rows": page.object_list,
         "period": period,
-        "periods": domain.PERIODS,
+        "periods": periods.PERIODS,
         "sort": sort,
         "sort_links": sort_links,
         "filters": {"status": status, "team": team, "frozen": frozen, "q": q},
-        "statuses": [(s, domain.STATUS_LABELS[s]) for s in domain.STATUSES],
+        "statuses": [(s, error_budget.STATUS_LABELS[s]) for s in error_budget.STATUSES],
         "teams": list(Team.objects.order_by("name").values_list("slug", "name")),
         "querystring_base": urlencode({**base, "sort": sort}),
         "poll_url": request.get_full_path(),
-        "status_counts": [(domain.STATUS_LABELS[s], counts[s]) for s in domain.STATUSES],
+        "status_counts": [(error_budget.STATUS_LABELS[s], counts[s]) for s in error_budget.STATUSES],
         "at": at,
         "service_form": service_form or ServiceForm(),
     }
@@ -139,7 +140,7 @@ def _service_context(request, service, *, edit_form=None, maintenance_form=None,
     budget = selectors.ServiceBudget.from_budget(service, detail)
     impact_windows = [line.window for line in detail.impacts]
     maintenance_windows = [line.window for line in detail.maintenance]
-    curve = domain.consumption_curve(detail, impact_windows, maintenance_windows)
+    curve = error_budget.consumption_curve(detail, impact_windows, maintenance_windows)
     counted = {line.window.ref: line for line in detail.impacts}
     impacts = [
         {"window": w, "line": counted.get(w.source_ref) if w.counts_against_sla else None}
@@ -151,10 +152,10 @@ def _service_context(request, service, *, edit_form=None, maintenance_form=None,
     return {
         "service": service,
         "period": period,
-        "periods": domain.PERIODS,
+        "periods": periods.PERIODS,
         "budget": budget,
         "detail": detail,
-        "elapsed_percent": domain.round2(detail.elapsed_fraction * 100),
+        "elapsed_percent": periods.round2(detail.elapsed_fraction * 100),
         "impacts": impacts,
         "maintenance_lines": detail.maintenance,
         "upcoming_maintenance": selectors.service_maintenance_windows(service, since=at),

@@ -9,7 +9,8 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from .. import domain, selectors
+from .. import selectors
+from ..domain import error_budget
 from ..models import BudgetSnapshot, Freeze, Service
 from .freezes import end_freeze, lock_service, start_freeze
 
@@ -62,13 +63,13 @@ def snapshots_store(rows: list[BudgetSnapshot], *, batch_size: int = 1000) -> in
 
 
 def _freeze_reason(budget: selectors.ServiceBudget) -> str:
-    if budget.status == domain.EXHAUSTED:
+    if budget.status == error_budget.EXHAUSTED:
         return (
             f"Error budget exhausted: {budget.consumed_minutes} of {budget.budget_minutes} minutes used this "
             f"{budget.period} ({budget.remaining_minutes} left), burn rate {budget.burn_rate}x."
         )
     return (
-        f"Error budget burning too fast: burn rate {budget.burn_rate}x (above {domain.FREEZE_BURN_RATE}x), "
+        f"Error budget burning too fast: burn rate {budget.burn_rate}x (above {error_budget.FREEZE_BURN_RATE}x), "
         f"{budget.remaining_minutes} of {budget.budget_minutes} minutes left this {budget.period}."
     )
 
@@ -113,7 +114,7 @@ def budget_recompute(*, at: datetime | None = None, service_ids=None, snapshots:
     for service in services:
         budget = budgets[service.pk]
         open_freeze = open_freezes.get(service.pk)
-        wants = budget.status in domain.FREEZE_STATUSES
+        wants = budget.status in error_budget.FREEZE_STATUSES
         if wants and open_freeze is None and service.pk not in overridden:
             if _budget_freeze_start(service, budget, at):
                 result.frozen.append(service.slug)

@@ -5,7 +5,7 @@ from django.db import IntegrityError, transaction
 
 from delivery_portal import concurrency
 
-from .. import domain
+from ..domain import team_rules
 from ..models import Team
 from .common import require_manager
 
@@ -21,7 +21,7 @@ def _team_clean(team: Team) -> None:
         errors = exc.message_dict
     if team.slug and "slug" not in errors:
         taken = Team.objects.filter(slug=team.slug).exclude(pk=team.pk).exists()
-        problem = domain.team_slug_problem(team.slug, taken=taken)
+        problem = team_rules.team_slug_problem(team.slug, taken=taken)
         if problem:
             errors["slug"] = [problem]
     if errors:
@@ -38,7 +38,7 @@ def _team_save(team: Team, *, by, reason: str) -> None:
         with transaction.atomic():  # a savepoint: the outer transaction stays usable
             team.save()
     except IntegrityError as exc:
-        raise ValidationError({"slug": [domain.team_slug_taken(team.slug)]}) from exc
+        raise ValidationError({"slug": [team_rules.team_slug_taken(team.slug)]}) from exc
     finally:
         for attr in ("_history_user", "_change_reason"):
             team.__dict__.pop(attr, None)
@@ -84,7 +84,7 @@ def team_update(*, team: Team, by, expected_version=None, **fields) -> Team:
     members = fields.get("members")
     if members is not None:
         wanted["members"] = {user.pk for user in members}
-    changed = domain.team_changed_fields(current, wanted)
+    changed = team_rules.team_changed_fields(current, wanted)
     if not changed:
         return team
     for name in changed:

@@ -6,14 +6,15 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from sla import charts, domain, selectors
+from sla import charts, selectors
+from sla.domain import error_budget, intervals, periods
 from sla.models import Freeze, MaintenanceWindow, Service
 from sla.tests.factories import ImpactWindowFactory, ServiceFactory, TeamFactory
 
 
 @pytest.fixture
 def month_start():
-    start, _ = domain.period_bounds("month", timezone.now(), selectors.portal_tz())
+    start, _ = periods.period_bounds("month", timezone.now(), selectors.portal_tz())
     return start
 
 
@@ -83,9 +84,9 @@ def test_burn_down_figure_data():
     from datetime import datetime, timezone as tz
 
     utc = tz.utc
-    impacts = [domain.Window(datetime(2026, 11, 3, 10, tzinfo=utc), datetime(2026, 11, 3, 10, 20, tzinfo=utc))]
-    budget = domain.compute_budget(target=Decimal("99.9"), period="month", at=datetime(2026, 11, 16, tzinfo=utc), tz=utc, impacts=impacts)
-    figure = charts.burn_down_figure(budget, domain.consumption_curve(budget, impacts, []))
+    impacts = [intervals.Window(datetime(2026, 11, 3, 10, tzinfo=utc), datetime(2026, 11, 3, 10, 20, tzinfo=utc))]
+    budget = error_budget.compute_budget(target=Decimal("99.9"), period="month", at=datetime(2026, 11, 16, tzinfo=utc), tz=utc, impacts=impacts)
+    figure = charts.burn_down_figure(budget, error_budget.consumption_curve(budget, impacts, []))
     ideal, actual = figure["data"]
     assert ideal["x"] == ["2026-11-01T00:00:00+00:00", "2026-12-01T00:00:00+00:00"]
     assert actual["x"] == ["2026-11-01T00:00:00+00:00", "2026-11-03T10:00:00+00:00", "2026-11-03T10:20:00+00:00", "2026-11-16T00:00:00+00:00"]

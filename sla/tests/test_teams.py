@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from delivery_portal.errors import ConcurrentEditError, ProcessError
-from sla import domain
+from sla.domain import team_rules
 from sla.services import teams
 from sla.models import Team
 from sla.tests.factories import ServiceFactory, TeamFactory
@@ -72,7 +72,7 @@ def test_manager_creates_a_team_with_members_and_history(client_for, users):
 def test_a_slug_already_taken_is_a_clear_form_error(client_for, web):
     response = client_for("manager").post("/sla/teams/add/", {"slug": "web", "name": "Other web"})
     assert response.status_code == 400
-    assert domain.team_slug_taken("web").replace('"', "&quot;") in response.content.decode()
+    assert team_rules.team_slug_taken("web").replace('"', "&quot;") in response.content.decode()
     assert Team.objects.filter(slug="web").count() == 1
 
 
@@ -178,7 +178,7 @@ def test_api_manager_creates_and_patches_a_team(api_for, users):
 def test_api_bad_input_is_400_with_field_messages(api_for, web):
     api = api_for("manager")
     taken = api.post("/api/v1/teams/", {"slug": "web", "name": "Web again"}, format="json")
-    assert taken.status_code == 400 and taken.json()["slug"] == [domain.team_slug_taken("web")]
+    assert taken.status_code == 400 and taken.json()["slug"] == [team_rules.team_slug_taken("web")]
     bad = api.post("/api/v1/teams/", {"slug": "no spaces", "email": "nope", "members": ["ghost"]}, format="json")
     assert bad.status_code == 400
     assert set(bad.json()) >= {"slug", "name", "email", "members"}
