@@ -10,11 +10,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from delivery_portal.audit import save_with_history
 from sla.models import Service
 
 from .. import domain
 from ..models import AlertFingerprint, IncidentState, TimelineKind
-from .common import at_or_now, history_save, lock, sync_impact, system_entry
+from .common import at_or_now, lock, sync_impact, system_entry
 from .lifecycle import incident_open
 
 
@@ -103,7 +104,7 @@ def _alert_one(*, alert: dict, common: dict, by, at) -> tuple[str, str]:
             if end < incident.impact_started_at:
                 end = incident.impact_started_at
             incident.impact_ended_at = end
-            history_save(incident, by=by, reason="alert resolved")
+            save_with_history(incident, by=by, reason="alert resolved")
             sync_impact(incident)
         system_entry(
             incident,
@@ -126,7 +127,7 @@ def _alert_one(*, alert: dict, common: dict, by, at) -> tuple[str, str]:
             incident = lock(incident)
             if incident.state in domain.ACTIVE_STATES and incident.impact_ended_at is not None:
                 incident.impact_ended_at = None
-                history_save(incident, by=by, reason="alert firing again")
+                save_with_history(incident, by=by, reason="alert firing again")
                 sync_impact(incident)
             system_entry(incident, text=f"Alert `{alertname or fingerprint}` firing again.", at=max(at, incident.detected_at), by=by, kind=TimelineKind.NOTE)
         return "updated", incident.reference

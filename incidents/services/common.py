@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from delivery_portal.audit import save_with_history
 from delivery_portal.notifications import notify
 from sla.services.impact import impact_window_sync
 
@@ -17,18 +18,6 @@ from ..models import Incident, TimelineEntry, TimelineKind
 
 def at_or_now(at):
     return at or timezone.now()
-
-
-def history_save(obj, *, by=None, reason: str = "", update_fields=None):
-    """Save with the acting user and a reason on the history record."""
-    if by is not None and getattr(by, "is_authenticated", False):
-        obj._history_user = by
-    if reason:
-        obj._change_reason = reason[:100]
-    obj.save()
-    for attr in ("_history_user", "_change_reason"):
-        if hasattr(obj, attr):
-            delattr(obj, attr)
 
 
 def sync_impact(incident: Incident) -> None:
@@ -47,7 +36,7 @@ def system_entry(incident: Incident, *, text: str, at, by=None, kind=TimelineKin
     entry = TimelineEntry(
         incident=incident, at=at, kind=kind, text=text, text_html=sanitised_html(text), author=by if getattr(by, "pk", None) else None
     )
-    history_save(entry, by=by)
+    save_with_history(entry, by=by)
     return entry
 
 

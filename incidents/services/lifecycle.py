@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from delivery_portal import concurrency
+from delivery_portal.audit import save_with_history
 from delivery_portal.errors import ProcessError
 
 from .. import domain
@@ -16,7 +17,6 @@ from .common import (
     at_or_now,
     check_commander,
     check_times,
-    history_save,
     lock,
     notify_stakeholders,
     resolve_user,
@@ -62,7 +62,7 @@ def incident_open(
         created_by=by if getattr(by, "pk", None) else None,
     )
     check_times(incident)
-    history_save(incident, by=by, reason="opened")
+    save_with_history(incident, by=by, reason="opened")
     incident.services.set(list(services))
     system_entry(incident, text=f"Incident opened as {severity}.", at=detected_at, by=by)
     sync_impact(incident)
@@ -133,7 +133,7 @@ def incident_update(
         changed = True
         notes.append("Now counts against the SLA." if counts_against_sla else "No longer counts against the SLA.")
     if changed:
-        history_save(incident, by=by, reason=reason or "updated")
+        save_with_history(incident, by=by, reason=reason or "updated")
     if services is not UNSET:
         new = {s.pk for s in services}
         old = set(incident.services.values_list("pk", flat=True))
@@ -174,7 +174,7 @@ def incident_correct_times(*, incident: Incident, by=None, reason: str = "", at:
     if not notes:
         return incident
     check_times(incident)
-    history_save(incident, by=by, reason=("corrected times: " + reason) if reason else "corrected times")
+    save_with_history(incident, by=by, reason=("corrected times: " + reason) if reason else "corrected times")
     text = " ".join(notes) + (f" Reason: {reason}" if reason else "")
     system_entry(incident, text=text, at=at, by=by)
     sync_impact(incident)
@@ -206,7 +206,7 @@ def incident_triage(*, incident: Incident, by=None, commander=None, at: datetime
     incident.state = IncidentState.TRIAGE
     incident.commander = commander
     incident.acknowledged_at = at
-    history_save(incident, by=by, reason="triaged")
+    save_with_history(incident, by=by, reason="triaged")
     due = domain.response_due_at(incident.severity, incident.detected_at)
     met = "met" if at <= due else "breached"
     system_entry(incident, text=f"Triaged; incident commander **{commander.username}**. Response target {met}.", at=at, by=by)
@@ -232,7 +232,7 @@ def incident_assign_commander(*, incident: Incident, commander, by=None, at: dat
     if incident.commander_id == commander.pk:
         return incident
     incident.commander = commander
-    history_save(incident, by=by, reason="commander assigned")
+    save_with_history(incident, by=by, reason="commander assigned")
     system_entry(incident, text=f"Incident commander is now **{commander.username}**.", at=at, by=by)
     notify_stakeholders(incident, event="incident.commander", subject=f"{incident.reference}: {commander.username} is the incident commander")
     return incident
@@ -244,7 +244,7 @@ def incident_respond(*, incident: Incident, by=None, at: datetime | None = None)
     incident = lock(incident)
     _guard(incident, IncidentState.RESPOND, at)
     incident.state = IncidentState.RESPOND
-    history_save(incident, by=by, reason="responding")
+    save_with_history(incident, by=by, reason="responding")
     system_entry(incident, text="Response under way.", at=at, by=by)
     return incident
 
@@ -260,7 +260,7 @@ def incident_resolve(*, incident: Incident, by=None, impact_ended_at: datetime |
     # later must not stretch the impact, and the error budget, to the moment of the click.
     incident.impact_ended_at = impact_ended_at or incident.impact_ended_at or at
     check_times(incident)
-    history_save(incident, by=by, reason="resolved")
+    save_with_history(incident, by=by, reason="resolved")
     due = domain.resolution_due_at(incident.severity, incident.detected_at)
     met = "met" if at <= due else "breached"
     text = f"Resolved; impact ended {incident.impact_ended_at:%Y-%m-%d %H:%M} UTC. Resolution target {met}."
@@ -280,7 +280,7 @@ def incident_review(*, incident: Incident, by=None, at: datetime | None = None) 
     incident = lock(incident)
     _guard(incident, IncidentState.REVIEW, at)
     incident.state = IncidentState.REVIEW
-    history_save(incident, by=by, reason="in review")
+    save_with_history(incident, by=by, reason="in review")
     system_entry(incident, text="In review.", at=at, by=by)
     return incident
 
@@ -291,7 +291,7 @@ def incident_close(*, incident: Incident, by=None, at: datetime | None = None) -
     incident = lock(incident)
     _guard(incident, IncidentState.CLOSED, at)
     incident.state = IncidentState.CLOSED
-    history_save(incident, by=by, reason="closed")
+    save_with_history(incident, by=by, reason="closed")
     system_entry(incident, text="Closed.", at=at, by=by)
     notify_stakeholders(incident, event="incident.closed", subject=f"{incident.reference} closed: {incident.title}")
     return incident

@@ -8,12 +8,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from delivery_portal import concurrency
+from delivery_portal.audit import save_with_history
 from delivery_portal.errors import ProcessError
 from delivery_portal.notifications import notify
 
 from .. import domain
 from ..models import ActionItem, Incident, IncidentState, PostMortem
-from .common import at_or_now, history_save, incident_url, lock, resolve_user, system_entry
+from .common import at_or_now, incident_url, lock, resolve_user, system_entry
 
 POSTMORTEM_FIELDS = tuple(name for name, _label in domain.POSTMORTEM_SECTIONS)
 
@@ -40,7 +41,7 @@ def postmortem_save(*, incident: Incident, by=None, expected_version=None, **sec
     if pm.completed_at and domain.postmortem_missing_sections({n: getattr(pm, n) for n in POSTMORTEM_FIELDS}):
         pm.completed_at = None  # emptied a section: no longer complete
         pm.completed_by = None
-    history_save(pm, by=by, reason="edited")
+    save_with_history(pm, by=by, reason="edited")
     return pm
 
 
@@ -58,7 +59,7 @@ def postmortem_complete(*, incident: Incident, by=None, at: datetime | None = No
         return pm
     pm.completed_at = at
     pm.completed_by = by if getattr(by, "pk", None) else None
-    history_save(pm, by=by, reason="completed")
+    save_with_history(pm, by=by, reason="completed")
     system_entry(incident, text="Post-mortem completed.", at=max(at, incident.detected_at), by=by)
     return pm
 
@@ -71,7 +72,7 @@ def action_item_add(*, incident: Incident, title: str, owner, due_date, by=None)
     owner = resolve_user(owner)
     pm, _ = PostMortem.objects.get_or_create(incident=incident)
     item = ActionItem(postmortem=pm, title=title, owner=owner, due_date=due_date)
-    history_save(item, by=by)
+    save_with_history(item, by=by)
     notify(
         event="incident.action_item",
         subject=f"Action item for you ({incident.reference}): {title}",
@@ -89,5 +90,5 @@ def action_item_set_status(*, item: ActionItem, status: str, by=None) -> ActionI
     item = ActionItem.objects.select_for_update().get(pk=item.pk)
     if item.status != status:
         item.status = status
-        history_save(item, by=by, reason=f"status {status}")
+        save_with_history(item, by=by, reason=f"status {status}")
     return item

@@ -8,11 +8,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from delivery_portal.audit import save_with_history
 from delivery_portal.errors import ProcessError
 
 from ..markdown import sanitised_html
 from ..models import Incident, IncidentState, TimelineEntry, TimelineKind
-from .common import at_or_now, history_save, lock
+from .common import at_or_now, lock
 
 
 @transaction.atomic
@@ -30,7 +31,7 @@ def timeline_append(*, incident: Incident, kind: str, text: str, by=None, at: da
     entry = TimelineEntry(
         incident=incident, at=at, kind=kind, text=text, text_html=sanitised_html(text), author=by if getattr(by, "pk", None) else None
     )
-    history_save(entry, by=by)
+    save_with_history(entry, by=by)
     Incident.objects.filter(pk=incident.pk).update(updated_at=timezone.now())
     return entry
 
@@ -46,5 +47,5 @@ def timeline_edit(*, entry: TimelineEntry, text: str, by=None, at: datetime | No
     entry.text = text.strip()
     entry.text_html = sanitised_html(entry.text)  # stored sanitised, rendered as is
     entry.edited_at = at_or_now(at)
-    history_save(entry, by=by, reason="edited")
+    save_with_history(entry, by=by, reason="edited")
     return entry

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from delivery_portal import concurrency
+from delivery_portal.audit import attributed, save_with_history
 from delivery_portal.outbox import enqueue
 
 from ..models import MaintenanceWindow, Service
@@ -21,11 +22,10 @@ def service_create(*, by, **fields) -> Service:
     require_manager(by)
     service = Service(**{k: v for k, v in fields.items() if k in SERVICE_FIELDS})
     service.full_clean()
-    service.save()
+    save_with_history(service, by=by, reason="created")
     return service
 
 
-@transaction.atomic
 @transaction.atomic
 def service_update(*, service: Service, by, expected_version=None, **fields) -> Service:
     """Change a service's facts; a new SLA target takes effect in the next recompute (queued).
@@ -38,7 +38,7 @@ def service_update(*, service: Service, by, expected_version=None, **fields) -> 
         if name in SERVICE_FIELDS:
             setattr(service, name, value)
     service.full_clean()
-    service.save()
+    save_with_history(service, by=by, reason="edited")
     enqueue("sla.tasks.recompute_service_budget", service_id=service.pk)
     return service
 
@@ -53,7 +53,7 @@ def maintenance_window_add(
     """
     window = MaintenanceWindow(service=service, starts_at=starts_at, ends_at=ends_at, reason=reason.strip(), created_by=by)
     window.full_clean()
-    window.save()
+    save_with_history(window, by=by, reason="added")
     enqueue("sla.tasks.recompute_service_budget", service_id=service.pk)
     return window
 
@@ -67,8 +67,6 @@ def maintenance_window_remove(*, window: MaintenanceWindow, reason: str, by=None
     if not reason:
         raise ValidationError({"reason": ["Say why the window is removed (it changes the error budget)."]})
     service_id = window.service_id
-    window._change_reason = f"removed: {reason}"[:100]
-    if by is not None:
-        window._history_user = by
-    window.delete()
+    with attributed(window, by=by, reason=f"removed: {reason}"):
+        window.delete()
     enqueue("sla.tasks.recompute_service_budget", service_id=service_id)

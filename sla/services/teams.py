@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from delivery_portal import concurrency
+from delivery_portal.audit import save_with_history
 
 from ..domain import team_rules
 from ..models import Team
@@ -31,17 +32,11 @@ def _team_clean(team: Team) -> None:
 def _team_save(team: Team, *, by, reason: str) -> None:
     """Save with the acting user and a reason on the history record; a slug taken by a
     concurrent create (the unique index) is the same form error as a slug taken before."""
-    if getattr(by, "is_authenticated", False):
-        team._history_user = by
-    team._change_reason = reason
     try:
         with transaction.atomic():  # a savepoint: the outer transaction stays usable
-            team.save()
+            save_with_history(team, by=by, reason=reason)
     except IntegrityError as exc:
         raise ValidationError({"slug": [team_rules.team_slug_taken(team.slug)]}) from exc
-    finally:
-        for attr in ("_history_user", "_change_reason"):
-            team.__dict__.pop(attr, None)
 
 
 def _team_members_set(team: Team, members) -> None:
