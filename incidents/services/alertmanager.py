@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
@@ -80,74 +81,112 @@ def alert_ingest(*, payload: dict, by=None, at: datetime | None = None) -> dict:
     return result
 
 
+@dataclass(frozen=True)
+class _Alert:
+    """One alert of the payload, its labels merged over the group's common labels."""
+
+    fingerprint: str
+    labels: dict
+    annotations: dict
+    status: str  # "firing" or "resolved"
+    starts_at: datetime
+    ends_at: datetime | None
+    alertname: str
+
+    @property
+    def name(self) -> str:
+        """How the timeline names the alert."""
+        return self.alertname or self.fingerprint
+
+
+def _parse(alert: dict, common: dict, at: datetime) -> _Alert:
+    labels = {**common, **(alert.get("labels") or {})}
+    return _Alert(
+        fingerprint=_fingerprint(alert),
+        labels=labels,
+        annotations=alert.get("annotations") or {},
+        status=(alert.get("status") or "firing").lower(),
+        starts_at=_alert_time(alert.get("startsAt")) or at,
+        ends_at=_alert_time(alert.get("endsAt")),
+        alertname=labels.get("alertname", ""),
+    )
+
+
 @transaction.atomic
 def _alert_one(*, alert: dict, common: dict, by, at) -> tuple[str, str]:
-    labels = {**common, **(alert.get("labels") or {})}
-    annotations = alert.get("annotations") or {}
-    fingerprint = _fingerprint(alert)
-    status = (alert.get("status") or "firing").lower()
-    starts_at = _alert_time(alert.get("startsAt")) or at
-    ends_at = _alert_time(alert.get("endsAt"))
-    alertname = labels.get("alertname", "")
-    known = AlertFingerprint.objects.select_for_update(of=("self",)).select_related("incident").filter(fingerprint=fingerprint).first()
-
-    if status == "resolved":
+    """(outcome, reference) for one alert: resolved, updated, opened or ignored."""
+    parsed = _parse(alert, common, at)
+    known = AlertFingerprint.objects.select_for_update(of=("self",)).select_related("incident").filter(fingerprint=parsed.fingerprint).first()
+    if parsed.status == "resolved":
         if known is None:
-            return "ignored", fingerprint
-        end = ends_at or at
-        known.status = "resolved"
-        known.ends_at = end
-        known.last_seen_at = at
-        known.save()
-        incident = lock(known.incident)
-        if incident.impact_ended_at is None or incident.state in domain.ACTIVE_STATES:
-            if end < incident.impact_started_at:
-                end = incident.impact_started_at
-            incident.impact_ended_at = end
-            save_with_history(incident, by=by, reason="alert resolved")
-            sync_impact(incident)
-        system_entry(
-            incident,
-            text=f"Alert `{alertname or fingerprint}` resolved; impact ended {end:%Y-%m-%d %H:%M} UTC.",
-            at=max(at, incident.detected_at),
-            by=by,
-            kind=TimelineKind.NOTE,
-        )
-        return "resolved", incident.reference
-
+            return "ignored", parsed.fingerprint
+        return "resolved", _alert_resolved(parsed, known, by=by, at=at)
     if known is not None and known.incident.state != IncidentState.CLOSED:
-        incident = known.incident
-        was_resolved = known.status == "resolved"
-        known.status = "firing"
-        known.last_seen_at = at
-        known.times_fired += 1
-        known.ends_at = None
-        known.save()
-        if was_resolved:
-            incident = lock(incident)
-            if incident.state in domain.ACTIVE_STATES and incident.impact_ended_at is not None:
-                incident.impact_ended_at = None
-                save_with_history(incident, by=by, reason="alert firing again")
-                sync_impact(incident)
-            system_entry(incident, text=f"Alert `{alertname or fingerprint}` firing again.", at=max(at, incident.detected_at), by=by, kind=TimelineKind.NOTE)
-        return "updated", incident.reference
+        return "updated", _alert_fired_again(parsed, known, by=by, at=at)
+    return "opened", _alert_opens_incident(parsed, known, by=by, at=at)
 
+
+def _alert_resolved(alert: _Alert, known: AlertFingerprint, *, by, at) -> str:
+    """The end of impact is recorded (not before it started); the incident stays where it is."""
+    end = alert.ends_at or at
+    known.status = "resolved"
+    known.ends_at = end
+    known.last_seen_at = at
+    known.save()
+    incident = lock(known.incident)
+    if incident.impact_ended_at is None or incident.state in domain.ACTIVE_STATES:
+        if end < incident.impact_started_at:
+            end = incident.impact_started_at
+        incident.impact_ended_at = end
+        save_with_history(incident, by=by, reason="alert resolved")
+        sync_impact(incident)
+    system_entry(
+        incident,
+        text=f"Alert `{alert.name}` resolved; impact ended {end:%Y-%m-%d %H:%M} UTC.",
+        at=max(at, incident.detected_at),
+        by=by,
+        kind=TimelineKind.NOTE,
+    )
+    return incident.reference
+
+
+def _alert_fired_again(alert: _Alert, known: AlertFingerprint, *, by, at) -> str:
+    """The same alert on an incident not closed: counted; a resolved one reopens the impact."""
+    incident = known.incident
+    was_resolved = known.status == "resolved"
+    known.status = "firing"
+    known.last_seen_at = at
+    known.times_fired += 1
+    known.ends_at = None
+    known.save()
+    if was_resolved:
+        incident = lock(incident)
+        if incident.state in domain.ACTIVE_STATES and incident.impact_ended_at is not None:
+            incident.impact_ended_at = None
+            save_with_history(incident, by=by, reason="alert firing again")
+            sync_impact(incident)
+        system_entry(incident, text=f"Alert `{alert.name}` firing again.", at=max(at, incident.detected_at), by=by, kind=TimelineKind.NOTE)
+    return incident.reference
+
+
+def _alert_opens_incident(alert: _Alert, known: AlertFingerprint | None, *, by, at) -> str:
+    """A new incident from the alert's labels and annotations; the fingerprint points at it."""
+    labels, annotations = alert.labels, alert.annotations
     severity = domain.severity_from_alert(labels.get("severity")) or domain.SEV3
     slugs = [s.strip() for s in str(labels.get("service", "")).split(",") if s.strip()]
     services = list(Service.objects.filter(slug__in=slugs))
-    title = (annotations.get("summary") or annotations.get("title") or alertname or "Alert from monitoring")[:200]
+    title = (annotations.get("summary") or annotations.get("title") or alert.alertname or "Alert from monitoring")[:200]
     summary_parts = [annotations.get("description", "")]
     missing = sorted(set(slugs) - {s.slug for s in services})
     if missing:
         summary_parts.append(f"Unknown service label: {', '.join(missing)}.")
     if not slugs:
         summary_parts.append("The alert named no service (label `service`).")
-    impact_started = min(starts_at, at)
     incident = incident_open(
         title=title,
         severity=severity,
         services=services,
-        impact_started_at=impact_started,
+        impact_started_at=min(alert.starts_at, at),
         detected_at=at,
         summary="\n\n".join(p for p in summary_parts if p),
         by=by,
@@ -155,29 +194,33 @@ def _alert_one(*, alert: dict, common: dict, by, at) -> tuple[str, str]:
     )
     system_entry(
         incident,
-        text=f"Opened from Alertmanager alert `{alertname or fingerprint}` (severity label `{labels.get('severity', '')}`).",
+        text=f"Opened from Alertmanager alert `{alert.name}` (severity label `{labels.get('severity', '')}`).",
         at=at,
         by=by,
         kind=TimelineKind.NOTE,
     )
+    _point_fingerprint(alert, known, incident, at=at)
+    return incident.reference
+
+
+def _point_fingerprint(alert: _Alert, known: AlertFingerprint | None, incident, *, at) -> None:
     if known is not None:  # its incident was closed: the fingerprint now points at the new one
         known.incident = incident
         known.status = "firing"
-        known.labels = labels
-        known.starts_at = starts_at
+        known.labels = alert.labels
+        known.starts_at = alert.starts_at
         known.ends_at = None
         known.last_seen_at = at
         known.times_fired += 1
         known.save()
     else:
         AlertFingerprint.objects.create(
-            fingerprint=fingerprint,
+            fingerprint=alert.fingerprint,
             incident=incident,
-            alertname=alertname[:200],
-            labels=labels,
+            alertname=alert.alertname[:200],
+            labels=alert.labels,
             status="firing",
-            starts_at=starts_at,
+            starts_at=alert.starts_at,
             first_seen_at=at,
             last_seen_at=at,
         )
-    return "opened", incident.reference

@@ -93,6 +93,25 @@ def incident_update(
     """
     at = at_or_now(at)
     incident = lock(incident)
+    _refuse_new_severity_when_closed(incident, severity)
+    concurrency.claim(incident, expected_version, noun="incident")
+    notes: list[str] = []  # what the timeline says about the change
+    changed = _set_facts(
+        incident, notes, title=title, summary=summary,
+        caused_by_deployment=caused_by_deployment, caused_by_change=caused_by_change,
+    )
+    changed = _set_severity(incident, severity, notes) or changed
+    changed = _set_counting(incident, counts_against_sla, notes) or changed
+    if changed:
+        save_with_history(incident, by=by, reason=reason or "updated")
+    _set_services(incident, services, notes)
+    for note in notes:
+        system_entry(incident, text=note, at=at, by=by)
+    sync_impact(incident)
+    return incident
+
+
+def _refuse_new_severity_when_closed(incident: Incident, severity) -> None:
     if severity is not UNSET and severity != incident.severity and incident.state == IncidentState.CLOSED:
         # Closing checked the post-mortem the severity required; a new severity now would
         # slip past that check (and re-time clocks that have stopped).
@@ -100,10 +119,12 @@ def incident_update(
             f"{incident.reference} is closed: its severity can no longer change.",
             ["A closed incident keeps the severity it was closed with."],
         )
-    concurrency.claim(incident, expected_version, noun="incident")
-    notes = []
+
+
+def _set_facts(incident: Incident, notes: list[str], **facts) -> bool:
+    """Title, summary and causes given (not UNSET); True if any changed. Causes get a note."""
     changed = False
-    for name, value in (("title", title), ("summary", summary), ("caused_by_deployment", caused_by_deployment), ("caused_by_change", caused_by_change)):
+    for name, value in facts.items():
         if value is not UNSET and getattr(incident, name) != value:
             setattr(incident, name, value)
             changed = True
@@ -111,17 +132,29 @@ def incident_update(
                 notes.append(f"Caused by deployment #{value.pk} ({value.service} {value.version})." if value else "Cause by deployment cleared.")
             elif name == "caused_by_change":
                 notes.append(f"Caused by change {value.reference}." if value else "Cause by change cleared.")
-    if severity is not UNSET and severity != incident.severity:
-        if severity not in domain.SEVERITIES:
-            raise ValidationError({"severity": [f"Severity must be one of {', '.join(domain.SEVERITIES)}."]})
-        old = incident.severity
-        incident.severity = severity
-        changed = True
-        notes.append(
-            f"Severity changed from {old} to {severity}; clocks re-timed from detection "
-            f"(response due {domain.response_due_at(severity, incident.detected_at):%Y-%m-%d %H:%M} UTC, "
-            f"resolution due {domain.resolution_due_at(severity, incident.detected_at):%Y-%m-%d %H:%M} UTC)."
-        )
+    return changed
+
+
+def _set_severity(incident: Incident, severity, notes: list[str]) -> bool:
+    """A new severity re-times the clocks from detection (said in the note)."""
+    if severity is UNSET or severity == incident.severity:
+        return False
+    if severity not in domain.SEVERITIES:
+        raise ValidationError({"severity": [f"Severity must be one of {', '.join(domain.SEVERITIES)}."]})
+    old = incident.severity
+    incident.severity = severity
+    notes.append(
+        f"Severity changed from {old} to {severity}; clocks re-timed from detection "
+        f"(response due {domain.response_due_at(severity, incident.detected_at):%Y-%m-%d %H:%M} UTC, "
+        f"resolution due {domain.resolution_due_at(severity, incident.detected_at):%Y-%m-%d %H:%M} UTC)."
+    )
+    return True
+
+
+def _set_counting(incident: Incident, counts_against_sla, notes: list[str]) -> bool:
+    """Counting against the SLA: as given (and from then on set by hand), else it follows the
+    (maybe new) severity until someone sets it."""
+    changed = False
     if counts_against_sla is not UNSET:
         if not incident.counts_against_sla_set:
             incident.counts_against_sla_set = True
@@ -132,21 +165,20 @@ def incident_update(
         incident.counts_against_sla = counts_against_sla
         changed = True
         notes.append("Now counts against the SLA." if counts_against_sla else "No longer counts against the SLA.")
-    if changed:
-        save_with_history(incident, by=by, reason=reason or "updated")
-    if services is not UNSET:
-        new = {s.pk for s in services}
-        old = set(incident.services.values_list("pk", flat=True))
-        if new != old:
-            if not new:
-                raise ValidationError({"services": ["An incident affects at least one service."]})
-            incident.services.set(list(services))
-            names = ", ".join(sorted(s.slug for s in services))
-            notes.append(f"Affected services: {names}.")
-    for note in notes:
-        system_entry(incident, text=note, at=at, by=by)
-    sync_impact(incident)
-    return incident
+    return changed
+
+
+def _set_services(incident: Incident, services, notes: list[str]) -> None:
+    if services is UNSET:
+        return
+    new = {s.pk for s in services}
+    old = set(incident.services.values_list("pk", flat=True))
+    if new != old:
+        if not new:
+            raise ValidationError({"services": ["An incident affects at least one service."]})
+        incident.services.set(list(services))
+        names = ", ".join(sorted(s.slug for s in services))
+        notes.append(f"Affected services: {names}.")
 
 
 @transaction.atomic

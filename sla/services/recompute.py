@@ -103,8 +103,20 @@ def budget_recompute(*, at: datetime | None = None, service_ids=None, snapshots:
     if not services:
         return result
     budgets = selectors.services_budgets(services, period="month", at=at)
+    _follow_budgets_with_freezes(services, budgets, result, every_service=service_ids is None)
+    if snapshots:
+        result.snapshots = _store_hour_snapshots(services, budgets, result, every_service=service_ids is None)
+    if result.frozen or result.lifted:
+        log.info("budget recompute at %s: frozen %s; lifted %s", at, _some(result.frozen), _some(result.lifted))
+    return result
+
+
+def _follow_budgets_with_freezes(services, budgets, result: RecomputeResult, *, every_service: bool) -> None:
+    """Start a budget freeze where the status asks for one (unless lifted by hand this month),
+    lift a budget freeze where it no longer does, and repair the freeze flag elsewhere."""
+    at = result.at
     period_start = next(iter(budgets.values())).period_start
-    freezes = Freeze.objects.all() if service_ids is None else Freeze.objects.filter(service_id__in=[s.pk for s in services])
+    freezes = Freeze.objects.all() if every_service else Freeze.objects.filter(service_id__in=[s.pk for s in services])
     open_freezes = {f.service_id: f for f in freezes.filter(ended_at__isnull=True)}
     overridden = set(
         freezes.filter(cause=Freeze.Cause.BUDGET, ended_by__isnull=False, ended_at__gte=period_start).values_list(
@@ -125,25 +137,24 @@ def budget_recompute(*, at: datetime | None = None, service_ids=None, snapshots:
             # Repair a flag that disagrees with the freeze rows (e.g. edited in the admin).
             Service.objects.filter(pk=service.pk).update(freeze_active=open_freeze is not None)
             service.freeze_active = open_freeze is not None
-    # History: one snapshot per service and hour, written by the first run of the hour (and
-    # again for a service whose freeze changed), so the 59 other runs of the hour write nothing.
-    if not snapshots:
-        return result
-    bucket = _bucket(at)
+
+
+def _store_hour_snapshots(services, budgets, result: RecomputeResult, *, every_service: bool) -> int:
+    """History: one snapshot per service and hour, written by the first run of the hour (and
+    again for a service whose freeze changed, or every service of a run for given ids), so the
+    59 other runs of the hour write nothing."""
+    bucket = _bucket(result.at)
     have = BudgetSnapshot.objects.filter(period="month", taken_at=bucket)
-    if service_ids is not None:
+    if not every_service:
         have = have.filter(service_id__in=[s.pk for s in services])
     have = set(have.values_list("service_id", flat=True))
     changed = set(result.frozen) | set(result.lifted)
     rows = [
-        _snapshot_row(s.pk, replace(budgets[s.pk], freeze=s.freeze_active), at)
+        _snapshot_row(s.pk, replace(budgets[s.pk], freeze=s.freeze_active), result.at)
         for s in services
-        if s.pk not in have or s.slug in changed or service_ids is not None
+        if s.pk not in have or s.slug in changed or not every_service
     ]
-    result.snapshots = snapshots_store(rows) if rows else 0
-    if result.frozen or result.lifted:
-        log.info("budget recompute at %s: frozen %s; lifted %s", at, _some(result.frozen), _some(result.lifted))
-    return result
+    return snapshots_store(rows) if rows else 0
 
 
 def _some(slugs: list[str], shown: int = 10) -> str:
