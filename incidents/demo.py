@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from sla.models import Service
 
+from . import domain
 from .models import Incident
 from .services import lifecycle, postmortem, timeline
 
@@ -48,7 +49,7 @@ def _sev1_under_way(users, svc, now):
     """A SEV-1 under way, status update due soon."""
     oncall = users["oncall"]
     inc = _open_once(
-        "Checkout returns 502 for all card payments", by=oncall, severity="SEV-1", services=[svc["checkout"], svc["portal"]],
+        "Checkout returns 502 for all card payments", by=oncall, severity=domain.SEV1, services=[svc["checkout"], svc["portal"]],
         impact_started_at=now - 50 * M, detected_at=now - 45 * M, at=now - 45 * M,
         summary="Payment provider calls time out after the 14:00 deploy.",
     )
@@ -63,7 +64,7 @@ def _sev1_under_way(users, svc, now):
 def _sev3_just_detected(users, svc, now):
     """A SEV-3 just detected, nobody on it yet."""
     _open_once(
-        "Search suggestions slow in EU", by=users["oncall"], severity="SEV-3", services=[svc["search"]],
+        "Search suggestions slow in EU", by=users["oncall"], severity=domain.SEV3, services=[svc["search"]],
         impact_started_at=now - 25 * M, detected_at=now - 10 * M, at=now - 10 * M,
         summary="P99 of suggestions at 1.8 s; search itself works.",
     )
@@ -73,7 +74,7 @@ def _sev2_in_review(users, svc, now):
     """A SEV-2 resolved yesterday, post-mortem in progress with action items."""
     oncall, manager = users["oncall"], users["manager"]
     inc = _open_once(
-        "Portal login loop after session store failover", by=oncall, severity="SEV-2", services=[svc["portal"]],
+        "Portal login loop after session store failover", by=oncall, severity=domain.SEV2, services=[svc["portal"]],
         impact_started_at=now - 30 * H, detected_at=now - 29 * H - 50 * M, at=now - 29 * H - 50 * M,
     )
     if not inc:
@@ -97,12 +98,13 @@ def _sev4_closed(users, svc, now):
     oncall = users["oncall"]
     opened = now - 8 * 24 * H
     inc = _open_once(
-        "Typo on the status page footer", by=oncall, severity="SEV-4", services=[svc["portal"]],
+        "Typo on the status page footer", by=oncall, severity=domain.SEV4, services=[svc["portal"]],
         impact_started_at=opened, detected_at=opened, at=opened,
     )
     if not inc:
         return
-    for to, offset in (("triage", 2 * H), ("respond", 3 * H), ("resolve", 4 * H), ("review", 5 * H), ("closed", 6 * H)):
-        if to == "resolve":
+    for n, to in enumerate(domain.TARGET_STATES, start=2):  # triage 2 h after opening, then one an hour
+        offset = n * H
+        if to == domain.RESOLVE:
             timeline.timeline_append(incident=inc, kind="action", text="Fixed the footer text.", by=oncall, at=opened + offset - M)
         lifecycle.incident_transition(incident=inc, to=to, by=oncall, at=opened + offset)

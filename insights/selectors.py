@@ -27,7 +27,8 @@ from delivery_portal.strategy_guide import STRATEGIES, recommend_for_release
 from deployments.domain import PRODUCTION, canonical_environment
 from deployments.models import STRATEGY_NOT_REPORTED, Deployment, DeploymentCommit, DeploymentEvent, DeploymentState
 from incidents import selectors as incidents_selectors
-from incidents.models import Incident, IncidentState, TimelineEntry, TimelineKind
+from incidents.domain import ACTIVE_STATES as OPEN_INCIDENT_STATES, SEVERITIES  # detect, triage, respond
+from incidents.models import Incident, TimelineEntry, TimelineKind
 from releases import selectors as releases_selectors
 from releases.models import Release
 from sla import selectors as sla_selectors
@@ -38,8 +39,6 @@ from . import domain
 OUTCOME_STATES = [DeploymentState.SUCCEEDED, DeploymentState.FAILED, DeploymentState.ROLLED_BACK]
 FAILURE_STATES = [DeploymentState.FAILED, DeploymentState.ROLLED_BACK]
 ACTIVE_DEPLOYMENT_STATES = [DeploymentState.RUNNING, DeploymentState.PAUSED, DeploymentState.HOLDING]
-SEVERITIES = ("SEV-1", "SEV-2", "SEV-3", "SEV-4")
-OPEN_INCIDENT_STATES = [IncidentState.DETECT, IncidentState.TRIAGE, IncidentState.RESPOND]
 DEFAULT_RANGE_DAYS = 30
 TREND_WEEKS = 13  # a quarter
 

@@ -13,7 +13,7 @@ from delivery_portal.errors import ProcessError
 from delivery_portal.notifications import notify
 
 from .. import domain
-from ..models import ActionItem, Incident, IncidentState, PostMortem
+from ..models import ActionItem, Incident, PostMortem
 from .common import at_or_now, incident_url, lock, resolve_user, system_entry
 
 POSTMORTEM_FIELDS = tuple(name for name, _label in domain.POSTMORTEM_SECTIONS)
@@ -31,7 +31,7 @@ def postmortem_save(*, incident: Incident, by=None, expected_version=None, **sec
     if unknown:
         raise ValueError(f"not a post-mortem section: {', '.join(sorted(unknown))}")
     incident = lock(incident)
-    if incident.state not in (IncidentState.RESOLVE, IncidentState.REVIEW, IncidentState.CLOSED):
+    if incident.state not in domain.RESOLVED_STATES:
         raise ProcessError("A post-mortem is written once the incident is resolved.")
     pm, _ = PostMortem.objects.select_for_update().get_or_create(incident=incident)
     concurrency.claim(pm, expected_version, noun="post-mortem")
@@ -67,7 +67,7 @@ def postmortem_complete(*, incident: Incident, by=None, at: datetime | None = No
 @transaction.atomic
 def action_item_add(*, incident: Incident, title: str, owner, due_date, by=None) -> ActionItem:
     incident = lock(incident)
-    if incident.state not in (IncidentState.RESOLVE, IncidentState.REVIEW, IncidentState.CLOSED):
+    if incident.state not in domain.RESOLVED_STATES:
         raise ProcessError("Action items belong to the post-mortem, written once the incident is resolved.")
     owner = resolve_user(owner)
     pm, _ = PostMortem.objects.get_or_create(incident=incident)

@@ -10,7 +10,7 @@ from django.utils import timezone
 from delivery_portal.notifications import notify
 
 from .. import domain
-from ..models import Incident, IncidentState, ReminderLedger
+from ..models import Incident, ReminderLedger
 from ..selectors import action_items, incident_clocks, overdue_postmortems, with_clock_facts
 from .common import at_or_now, incident_url
 
@@ -31,7 +31,7 @@ def remind_overdue_status_updates(*, at: datetime | None = None) -> int:
     sent = 0
     candidates = with_clock_facts(
         Incident.objects.select_related("commander").filter(
-            severity__in=domain.CADENCE_SEVERITIES, state__in=[IncidentState.TRIAGE, IncidentState.RESPOND]
+            severity__in=domain.CADENCE_SEVERITIES, state__in=domain.UPDATE_STATES
         )
     )
     for incident in candidates:

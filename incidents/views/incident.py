@@ -52,7 +52,12 @@ def incident_new(request):
             return redirect(detail_url(incident))
     if request.method == "GET" and not form.is_bound:
         form.initial.setdefault("impact_started_at", timezone.now().replace(microsecond=0))
-    context = {"form": form, "can_write": can_write(request.user)}
+    targets = [(sev, domain.SEVERITY_TARGETS[sev]) for sev in domain.SEVERITIES]
+    context = {
+        "form": form,
+        "can_write": can_write(request.user),
+        "severity_targets": [(sev, domain.format_duration(t.response), domain.format_duration(t.resolution)) for sev, t in targets],
+    }
     return render(request, "incidents/new.html", context, status=400 if form.errors else 200)
 
 

@@ -10,9 +10,9 @@ from delivery_portal import concurrency
 from delivery_portal.audit import history_entries
 from delivery_portal.errors import ConcurrentEditError, ProcessError
 
-from .. import selectors
+from .. import domain, selectors
 from ..forms import ActionItemForm, ActionItemStatusForm, PostMortemForm
-from ..models import ActionItem, Incident, IncidentState, PostMortem
+from ..models import ActionItem, Incident, PostMortem
 from ..services import postmortem as postmortem_services
 from .common import can_write, get_incident, require_writer
 
@@ -72,7 +72,7 @@ def postmortem_edit(request, reference):
             "statuses": ActionItem.Status.choices,
             "can_write": can_write(request.user),
             "history": history_entries(postmortem) if postmortem else [],
-            "resolved": incident.state in (IncidentState.RESOLVE, IncidentState.REVIEW, IncidentState.CLOSED),
+            "resolved": incident.state in domain.RESOLVED_STATES,
         },
         status=status,
     )
