@@ -11,7 +11,8 @@ from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
 from delivery_portal import roles
-from sla.models import Freeze, Service
+from sla.models import Service
+from sla.selectors import freezes_overlapping
 
 from . import domain
 from .models import Approval, BlackoutWindow, ChangeRequest, ChangeState, ChangeType
@@ -102,8 +103,7 @@ def conflicts_for_changes(changes) -> dict[int, list[Conflict]]:
     all_service_ids = {sid for c in changes for sid in services_of[c.pk]}
     # Open freezes count whatever the window: a frozen service takes no changes until thawed.
     freezes = list(
-        Freeze.objects.filter(service_id__in=all_service_ids)
-        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=min((c.window_start for c in windowed), default=timezone.now())))
+        freezes_overlapping(start=min((c.window_start for c in windowed), default=timezone.now()), service_ids=all_service_ids)
         .select_related("service")
     )
     frozen_flags = {
@@ -375,8 +375,7 @@ def calendar_items(start: datetime, end: datetime) -> list[CalendarItem]:
         for reference, title, state, starts, ends in changes
     ]
     freezes = (
-        Freeze.objects.filter(started_at__lt=end)
-        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=start))
+        freezes_overlapping(start=start, end=end)
         .values_list("pk", "service__slug", "started_at", "ended_at")
     )
     items += [

@@ -8,6 +8,8 @@ Public (other apps call these; names and signatures are stable):
 - `service_budget_detail(service, *, period="month", at=None) -> domain.Budget`
   (the exact account: each impact and maintenance window's share, multi-window burn rates)
 - `service_open_freeze(service) -> Freeze | None`
+- `freezes_overlapping(*, start, end=None, service_ids=None)`, `freezes_in_force(*, at, service_ids=None)`:
+  the deploy freezes over a span or at a moment (querysets; the one spelling of the overlap)
 - `service_deploy_blockers(service) -> list[str]` (empty when deployments may go ahead)
 - `teams_with_counts()`: every team with `services_count` and `members_count` (one query)
 """
@@ -108,12 +110,18 @@ def _windows_of(impacts, maintenance):
     )
 
 
-def _overlapping(model, start_field: str, end_field: str, lo: datetime, hi: datetime, *, open_end: bool):
-    """Rows of `model` whose span touches [lo, hi]."""
-    ends_after = Q(**{f"{end_field}__gt": lo})
+def _ends_after(end_field: str, moment: datetime, *, open_end: bool) -> Q:
+    """Ends after `moment`, or has no end yet (when the span may be open)."""
+    ends_after = Q(**{f"{end_field}__gt": moment})
     if open_end:
         ends_after |= Q(**{f"{end_field}__isnull": True})
-    return model.objects.filter(ends_after, **{f"{start_field}__lt": hi})
+    return ends_after
+
+
+def _overlapping(model, start_field: str, end_field: str, lo: datetime, hi: datetime | None, *, open_end: bool):
+    """Rows of `model` whose span touches [lo, hi] (no upper bound when `hi` is None)."""
+    qs = model.objects.filter(_ends_after(end_field, lo, open_end=open_end))
+    return qs if hi is None else qs.filter(**{f"{start_field}__lt": hi})
 
 
 def service_budget_detail(service: Service, *, period: str = "month", at: datetime | None = None) -> error_budget.Budget:
@@ -242,6 +250,19 @@ def service_freezes(service: Service, *, limit: int = 20):
 
 def service_open_freeze(service: Service) -> Freeze | None:
     return service.freezes.filter(ended_at__isnull=True).select_related("started_by").first()
+
+
+def freezes_overlapping(*, start: datetime, end: datetime | None = None, service_ids=None):
+    """Deploy freezes overlapping [start, end): ended after `start` or still open, and started
+    before `end` (any start when `end` is None). The change calendar and change conflicts."""
+    qs = _overlapping(Freeze, "started_at", "ended_at", start, end, open_end=True)
+    return qs if service_ids is None else qs.filter(service_id__in=service_ids)
+
+
+def freezes_in_force(*, at: datetime, service_ids=None):
+    """Deploy freezes in force at the moment `at`: started by then and not ended (the gates)."""
+    qs = Freeze.objects.filter(_ends_after("ended_at", at, open_end=True), started_at__lte=at)
+    return qs if service_ids is None else qs.filter(service_id__in=service_ids)
 
 
 def service_deploy_blockers(service: Service) -> list[str]:
