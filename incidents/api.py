@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from delivery_portal import concurrency, roles
 
 from . import selectors
+from .filtersets import IncidentFilterSet
 from .services import alertmanager, lifecycle
 from .services.timeline import timeline_append
 from .models import Incident, TimelineEntry
@@ -34,11 +35,10 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     action_roles = {"create": WRITERS, "partial_update": WRITERS, "timeline": WRITERS, "transition": WRITERS}
     http_method_names = ["get", "post", "patch", "head", "options"]
 
+    filterset_class = IncidentFilterSet  # ?service=&state=&severity= (and show=open)
+
     def get_queryset(self):
-        params = self.request.query_params
-        return selectors.incident_list(
-            service=params.get("service") or None, state=params.get("state") or None, severity=params.get("severity") or None
-        )
+        return selectors.incident_list()
 
     @extend_schema(request=IncidentCreateSerializer, responses={201: IncidentSerializer})
     def create(self, request):

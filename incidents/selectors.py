@@ -96,19 +96,14 @@ def incident_queryset() -> QuerySet:
     )
 
 
-def incident_list(*, service: str | None = None, state: str | None = None, severity: str | None = None, open_only=False) -> QuerySet:
-    """Open first, then by severity (SEV-1 first), newest detection first.
+def incident_list(*, open_only=False) -> QuerySet:
+    """Open first, then by severity (SEV-1 first), newest detection first (the list's filters:
+    incidents.filtersets.IncidentFilterSet).
 
     Ordered by the very expressions of incident_list_order_idx (models.LIST_ORDER), so the
     first page is an index scan; the clock facts are evaluated for the page's rows only.
     """
     qs = incident_queryset()
-    if service:
-        qs = qs.filter(services__slug=service)
-    if state:
-        qs = qs.filter(state=state)
-    if severity:
-        qs = qs.filter(severity=severity)
     if open_only:
         qs = qs.exclude(state=IncidentState.CLOSED)
     return qs.order_by(*LIST_ORDER)
@@ -153,17 +148,19 @@ def timeline_page(incident: Incident, *, show_all: bool = False, limit: int = TI
     return rows[:limit][::-1], len(rows) > limit
 
 
-def action_items(*, status: str | None = None, owner: str | None = None, overdue_only=False, at=None) -> QuerySet:
-    at = at or timezone.now()
+# An action item still to do, and one past its due date at `at` (the list's filters and the reminders).
+OPEN_ACTION_ITEM = Q(status__in=[ActionItem.Status.OPEN, ActionItem.Status.IN_PROGRESS])
+
+
+def overdue_action_item(at: datetime) -> Q:
+    return OPEN_ACTION_ITEM & Q(due_date__lt=at.date())
+
+
+def action_items(*, overdue_only=False, at=None) -> QuerySet:
+    """By due date, with owner and incident (the list's filters: incidents.filtersets.ActionItemFilterSet)."""
     qs = ActionItem.objects.select_related("owner", "postmortem__incident").order_by("due_date", "id")
-    if status == "open":
-        qs = qs.filter(status__in=[ActionItem.Status.OPEN, ActionItem.Status.IN_PROGRESS])
-    elif status:
-        qs = qs.filter(status=status)
-    if owner:
-        qs = qs.filter(owner__username=owner)
     if overdue_only:
-        qs = qs.filter(status__in=[ActionItem.Status.OPEN, ActionItem.Status.IN_PROGRESS], due_date__lt=at.date())
+        qs = qs.filter(overdue_action_item(at or timezone.now()))
     return qs
 
 

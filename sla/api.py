@@ -9,7 +9,8 @@ from delivery_portal import concurrency, roles
 from . import selectors
 from .services import catalogue, recompute, teams
 from .services.freezes import freeze_impose, freeze_lift
-from .models import MaintenanceWindow, Service, Team
+from .filtersets import MaintenanceWindowFilterSet
+from .models import Service
 from .serializers import (
     BudgetQuerySerializer,
     BudgetSerializer,
@@ -100,14 +101,11 @@ class MaintenanceWindowViewSet(
     `DELETE /{id}/?reason=...` removes a window entered by mistake (the reason is required)."""
 
     serializer_class = MaintenanceWindowSerializer
+    filterset_class = MaintenanceWindowFilterSet
     write_roles = (roles.DELIVERY_MANAGER,)
 
     def get_queryset(self):
-        qs = MaintenanceWindow.objects.select_related("service", "created_by").order_by("-starts_at")
-        slug = self.request.query_params.get("service")
-        if slug:
-            qs = qs.filter(service__slug=slug)
-        return qs
+        return selectors.maintenance_windows()
 
     @extend_schema(parameters=[OpenApiParameter("reason", str, required=True, description="why the window is removed (kept in its history)")])
     def destroy(self, request, *args, **kwargs):

@@ -199,23 +199,20 @@ OVERVIEW_SORTS = {
 }
 
 
-def services_overview(*, period: str = "month", team: str = "", frozen: str = "", q: str = "", status: str = "",
-                      sort: str = "status", at: datetime | None = None) -> list[dict]:
-    """The SLA overview's rows, {"service": Service, "budget": ServiceBudget}, filtered and sorted.
+def overview_services():
+    """The services the SLA overview lists, before its filters (sla.filtersets)."""
+    return Service.objects.select_related("team")
 
-    For the page and its CSV export alike: team slug, frozen "yes"/"no", q in name or slug,
-    budget status (one of domain.STATUSES), sort a key of OVERVIEW_SORTS (or "-key"). Three
-    queries whatever the number of services (services_budgets' one pass)."""
-    qs = Service.objects.select_related("team")
-    if team:
-        qs = qs.filter(team__slug=team)
-    if frozen == "yes":
-        qs = qs.filter(freeze_active=True)
-    elif frozen == "no":
-        qs = qs.filter(freeze_active=False)
-    if q:
-        qs = qs.filter(Q(name__icontains=q) | Q(slug__icontains=q))
-    services_list = list(qs)
+
+def services_overview(services, *, period: str = "month", status: str = "", sort: str = "status",
+                      at: datetime | None = None) -> list[dict]:
+    """The SLA overview's rows, {"service": Service, "budget": ServiceBudget}, for `services`
+    (overview_services() as filtered by ServiceOverviewFilterSet), filtered by budget status
+    (one of STATUSES) and sorted (a key of OVERVIEW_SORTS, or "-key").
+
+    For the page and its CSV export alike. Three queries whatever the number of services
+    (services_budgets' one pass)."""
+    services_list = list(services)
     budgets = services_budgets(services_list, period=period, at=at)
     rows = [{"service": s, "budget": budgets[s.pk]} for s in services_list]
     if status in error_budget.STATUSES:
@@ -231,6 +228,11 @@ def services_overview(*, period: str = "month", team: str = "", frozen: str = ""
 def service_impact_windows(service: Service, *, start: datetime, end: datetime):
     """Every impact window of the service touching [start, end], counting or not (for its page)."""
     return list(_overlapping(ImpactWindow, "started_at", "ended_at", start, end, open_end=True).filter(service=service))
+
+
+def maintenance_windows():
+    """Every maintenance window, newest first (the API list; its filter: sla.filtersets)."""
+    return MaintenanceWindow.objects.select_related("service", "created_by").order_by("-starts_at")
 
 
 def service_maintenance_windows(service: Service, *, since: datetime, limit: int = 50):

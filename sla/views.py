@@ -16,6 +16,7 @@ from delivery_portal.exports import csv_response, dated_filename
 from . import charts, selectors
 from .domain import error_budget, periods
 from .services import catalogue, freezes as freeze_services, teams
+from .filtersets import ServiceOverviewFilterSet
 from .forms import FreezeForm, MaintenanceRemoveForm, MaintenanceWindowForm, ServiceForm, TeamForm
 from .models import MaintenanceWindow, Service, Team
 
@@ -30,28 +31,19 @@ def _period(request) -> str:
 
 
 # --- Overview -------------------------------------------------------------------------------
-def _overview_filters(request) -> dict:
-    """The overview's period, sort and filters from the query string (unknown values dropped).
-
-    Page and CSV export both read them here and pass them to selectors.services_overview."""
-    params = request.GET
-    sort = params.get("sort", "status")
-    return {
-        "period": _period(request),
-        "sort": sort if sort.lstrip("-") in selectors.OVERVIEW_SORTS else "status",
-        "status": params.get("status", ""),
-        "team": params.get("team", ""),
-        "frozen": params.get("frozen", ""),
-        "q": params.get("q", "").strip(),
-    }
+def _overview_rows(request, *, at) -> tuple[list[dict], dict]:
+    """The overview's rows for the query string, and its filters' clean values (page and CSV)."""
+    filterset = ServiceOverviewFilterSet(request.GET, queryset=selectors.overview_services())
+    f = filterset.cleaned()
+    rows = selectors.services_overview(filterset.qs, period=f["period"], status=f["status"], sort=f["sort"], at=at)
+    return rows, f
 
 
 def _overview_context(request, *, service_form=None):
     params = request.GET
-    f = _overview_filters(request)
-    period, sort, status, team, frozen, q = f["period"], f["sort"], f["status"], f["team"], f["frozen"], f["q"]
     at = timezone.now()
-    rows = selectors.services_overview(**f, at=at)
+    rows, f = _overview_rows(request, at=at)
+    period, sort, status, team, frozen, q = f["period"], f["sort"], f["status"], f["team"], f["frozen"], f["q"]
     descending = sort.startswith("-")
     page = Paginator(rows, PAGE_SIZE).get_page(params.get("page"))
 
@@ -113,7 +105,7 @@ OVERVIEW_CSV_COLUMNS = [
 @require_safe
 def overview_csv(request):
     """The overview as CSV with its filters and sort: every matching service with its budget."""
-    rows = selectors.services_overview(**_overview_filters(request), at=timezone.now())
+    rows, _filters = _overview_rows(request, at=timezone.now())
     return csv_response(rows, OVERVIEW_CSV_COLUMNS, filename=dated_filename("sla"))
 
 

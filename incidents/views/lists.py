@@ -12,21 +12,16 @@ from delivery_portal.exports import csv_response, dated_filename
 from sla.models import Service
 
 from .. import domain, selectors
+from ..filtersets import ActionItemFilterSet, IncidentFilterSet, active_filters, with_defaults
 from ..models import ActionItem, IncidentState
 from .common import can_write
 
 
 def _filtered_incidents(params):
-    """The list's incidents for the query string's filters, and those filters (for links).
-
-    Shared by the page and its CSV export, so that the two cannot disagree."""
-    service = params.get("service") or None
-    state = params.get("state") or None
-    severity = params.get("severity") or None
-    show = params.get("show", "open")
-    qs = selectors.incident_list(service=service, state=state, severity=severity, open_only=(show == "open" and not state))
-    filters = {k: v for k, v in (("service", service), ("state", state), ("severity", severity), ("show", show)) if v}
-    return qs, filters
+    """The list's incidents for the query string's filters (open ones unless `show` says
+    otherwise), and those filters (for links). The page and its CSV export."""
+    filterset = IncidentFilterSet(with_defaults(params, show="open"), queryset=selectors.incident_list())
+    return filterset.qs, active_filters(filterset)
 
 
 @require_safe
@@ -93,13 +88,10 @@ def incident_list_csv(request):
 
 
 def _filtered_action_items(params, *, at):
-    """The action items for the query string's filters, and those filters (page and CSV)."""
-    status = params.get("status", "open")
-    owner = params.get("owner") or None
-    overdue = params.get("overdue") == "1"
-    qs = selectors.action_items(status=status if status != "all" else None, owner=owner, overdue_only=overdue, at=at)
-    filters = {k: v for k, v in (("status", status), ("owner", owner), ("overdue", "1" if overdue else None)) if v}
-    return qs, filters
+    """The action items for the query string's filters (open ones unless `status` says
+    otherwise), and those filters (for links). The page and its CSV export."""
+    filterset = ActionItemFilterSet(with_defaults(params, status="open"), queryset=selectors.action_items(), at=at)
+    return filterset.qs, active_filters(filterset)
 
 
 @require_safe
