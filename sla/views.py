@@ -2,15 +2,13 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
-from delivery_portal import concurrency, roles
+from delivery_portal import concurrency, formposts, roles
 from delivery_portal.audit import history_entries
-from delivery_portal.errors import ConcurrentEditError, ProcessError, add_to_form
 from delivery_portal.exports import csv_response, dated_filename
 
 from . import charts, selectors
@@ -113,15 +111,12 @@ def overview_csv(request):
 @roles.role_required(roles.DELIVERY_MANAGER)
 def service_create(request):
     form = ServiceForm(request.POST)
-    if form.is_valid():
-        try:
-            service = catalogue.service_create(by=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, f"Service {service.name} added.")
-            return redirect("sla:service", slug=service.slug)
-    return render(request, "sla/overview.html", _overview_context(request, service_form=form))
+    return formposts.handle(
+        request, form, lambda data: catalogue.service_create(by=request.user, **data),
+        on_success=lambda service: redirect("sla:service", slug=service.slug),
+        on_failure=lambda status: render(request, "sla/overview.html", _overview_context(request, service_form=form), status=status),
+        success_message=lambda service: f"Service {service.name} added.",
+    )
 
 
 # --- One service ----------------------------------------------------------------------------
@@ -167,33 +162,33 @@ def _service(slug):
     return get_object_or_404(Service.objects.select_related("team"), slug=slug)
 
 
+def _service_page(request, slug, *, status=200, **forms):
+    """The service page (read afresh), with the forms a failed POST gives back."""
+    return render(request, "sla/service.html", _service_context(request, _service(slug), **forms), status=status)
+
+
 @require_safe
 def service_detail(request, slug):
-    service = _service(slug)
-    return render(request, "sla/service.html", _service_context(request, service))
+    return _service_page(request, slug)
 
 
 @require_POST
 @roles.role_required(roles.DELIVERY_MANAGER)
 def service_edit(request, slug):
-    service = _service(slug)
-    form = ServiceForm(request.POST, instance=service)
-    if form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k not in ("slug", concurrency.VERSION_FIELD)}
-        service = Service.objects.select_related("team").get(pk=service.pk)  # the form changed the instance
-        try:
-            catalogue.service_update(service=service, by=request.user,
-                                    expected_version=form.cleaned_data.get(concurrency.VERSION_FIELD), **data)
-        except ConcurrentEditError as exc:
-            # The second of two editors: a form error on the page, nothing overwritten.
-            concurrency.form_conflict(form, exc)
-            service = _service(slug)
-            return render(request, "sla/service.html",
-                          _service_context(request, service, edit_form=form, open_form="edit"), status=409)
-        messages.success(request, f"Service {service.name} saved.")
-        return redirect("sla:service", slug=service.slug)
-    service = _service(slug)
-    return render(request, "sla/service.html", _service_context(request, service, edit_form=form, open_form="edit"))
+    form = ServiceForm(request.POST, instance=_service(slug))
+
+    def update(data):
+        fields = {k: v for k, v in data.items() if k not in ("slug", concurrency.VERSION_FIELD)}
+        # A fresh instance: validating the form changed the one it holds.
+        return catalogue.service_update(service=_service(slug), by=request.user,
+                                        expected_version=data.get(concurrency.VERSION_FIELD), **fields)
+
+    return formposts.handle(
+        request, form, update,
+        on_success=lambda service: redirect("sla:service", slug=service.slug),
+        on_failure=lambda status: _service_page(request, slug, status=status, edit_form=form, open_form="edit"),
+        success_message=lambda service: f"Service {service.name} saved.",
+    )
 
 
 @require_POST
@@ -201,11 +196,12 @@ def service_edit(request, slug):
 def maintenance_add(request, slug):
     service = _service(slug)
     form = MaintenanceWindowForm(request.POST)
-    if form.is_valid():
-        catalogue.maintenance_window_add(service=service, by=request.user, **form.cleaned_data)
-        messages.success(request, "Maintenance window added: its minutes no longer count against the budget.")
-        return redirect("sla:service", slug=service.slug)
-    return render(request, "sla/service.html", _service_context(request, service, maintenance_form=form, open_form="maintenance"))
+    return formposts.handle(
+        request, form, lambda data: catalogue.maintenance_window_add(service=service, by=request.user, **data),
+        on_success=lambda window: redirect("sla:service", slug=service.slug),
+        on_failure=lambda status: _service_page(request, slug, status=status, maintenance_form=form, open_form="maintenance"),
+        success_message="Maintenance window added: its minutes no longer count against the budget.",
+    )
 
 
 @require_POST
@@ -213,45 +209,44 @@ def maintenance_add(request, slug):
 def maintenance_remove(request, slug, pk):
     service = _service(slug)
     window = get_object_or_404(MaintenanceWindow, pk=pk, service=service)
-    form = MaintenanceRemoveForm(request.POST)
-    if form.is_valid():
-        catalogue.maintenance_window_remove(window=window, reason=form.cleaned_data["reason"], by=request.user)
+    outcome = formposts.submit(
+        MaintenanceRemoveForm(request.POST),
+        lambda data: catalogue.maintenance_window_remove(window=window, reason=data["reason"], by=request.user),
+    )
+    # The removal form sits in a table row: back to the page either way, with what happened.
+    if outcome.ok:
         messages.success(request, "Maintenance window removed: its minutes count against the budget again.")
-        return redirect("sla:service", slug=service.slug)
-    messages.error(request, "Say why the maintenance window is removed: " + "; ".join(form.errors.get("reason", [])))
+    else:
+        formposts.message_failure(request, outcome, prefix="Say why the maintenance window is removed: ")
     return redirect("sla:service", slug=service.slug)
 
 
-def _freeze_action(request, slug, action):
+def _freeze_action(request, slug, action, done: str):
     service = _service(slug)
     form = FreezeForm(request.POST)
-    if form.is_valid():
-        try:
-            action(service=service, by=request.user, reason=form.cleaned_data["reason"])
-        except ProcessError as exc:
-            messages.error(request, exc.detail)
-        else:
-            done = "imposed" if action is freeze_services.freeze_impose else "lifted"
-            messages.success(request, f"Deploy freeze {done} on {service.name}; the team has been told.")
-        return redirect("sla:service", slug=service.slug)
-    return render(request, "sla/service.html", _service_context(request, service, freeze_form=form, open_form="freeze"))
+    return formposts.handle(
+        request, form, lambda data: action(service=service, by=request.user, reason=data["reason"]),
+        on_success=lambda freeze: redirect("sla:service", slug=service.slug),
+        on_failure=lambda status: _service_page(request, slug, status=status, freeze_form=form, open_form="freeze"),
+        success_message=f"Deploy freeze {done} on {service.name}; the team has been told.",
+    )
 
 
 @require_POST
 @roles.role_required(roles.DELIVERY_MANAGER)
 def freeze_impose(request, slug):
-    return _freeze_action(request, slug, freeze_services.freeze_impose)
+    return _freeze_action(request, slug, freeze_services.freeze_impose, "imposed")
 
 
 @require_POST
 @roles.role_required(roles.DELIVERY_MANAGER)
 def freeze_lift(request, slug):
-    return _freeze_action(request, slug, freeze_services.freeze_lift)
+    return _freeze_action(request, slug, freeze_services.freeze_lift, "lifted")
 
 
 # --- Teams ----------------------------------------------------------------------------------
-def _team_fields(form) -> dict:
-    return {k: v for k, v in form.cleaned_data.items() if k != concurrency.VERSION_FIELD}
+def _team_fields(data) -> dict:
+    return {k: v for k, v in data.items() if k != concurrency.VERSION_FIELD}
 
 
 def _teams_context(*, team_form=None):
@@ -267,15 +262,12 @@ def team_list(request):
 @roles.role_required(roles.DELIVERY_MANAGER)
 def team_create(request):
     form = TeamForm(request.POST)
-    if form.is_valid():
-        try:
-            team = teams.team_create(by=request.user, **_team_fields(form))
-        except ValidationError as exc:
-            add_to_form(form, exc)
-        else:
-            messages.success(request, f"Team {team.name} added.")
-            return redirect("sla:team", slug=team.slug)
-    return render(request, "sla/teams.html", _teams_context(team_form=form), status=400)
+    return formposts.handle(
+        request, form, lambda data: teams.team_create(by=request.user, **_team_fields(data)),
+        on_success=lambda team: redirect("sla:team", slug=team.slug),
+        on_failure=lambda status: render(request, "sla/teams.html", _teams_context(team_form=form), status=status),
+        success_message=lambda team: f"Team {team.name} added.",
+    )
 
 
 def _team(slug):
@@ -302,22 +294,13 @@ def team_detail(request, slug):
 @require_POST
 @roles.role_required(roles.DELIVERY_MANAGER)
 def team_edit(request, slug):
-    team = _team(slug)
-    form = TeamForm(request.POST, instance=team)
-    status = 400
-    if form.is_valid():
-        team = _team(slug)  # the form changed the instance
-        try:
-            team = teams.team_update(team=team, by=request.user,
-                                        expected_version=form.cleaned_data.get(concurrency.VERSION_FIELD),
-                                        **_team_fields(form))
-        except ConcurrentEditError as exc:
-            # The second of two editors: a form error on the page, nothing overwritten.
-            concurrency.form_conflict(form, exc)
-            status = 409
-        except ValidationError as exc:
-            add_to_form(form, exc)
-        else:
-            messages.success(request, f"Team {team.name} saved.")
-            return redirect("sla:team", slug=team.slug)
-    return render(request, "sla/team.html", _team_context(request, _team(slug), edit_form=form), status=status)
+    form = TeamForm(request.POST, instance=_team(slug))
+    return formposts.handle(
+        request, form,
+        # A fresh instance: validating the form changed the one it holds.
+        lambda data: teams.team_update(team=_team(slug), by=request.user,
+                                       expected_version=data.get(concurrency.VERSION_FIELD), **_team_fields(data)),
+        on_success=lambda team: redirect("sla:team", slug=team.slug),
+        on_failure=lambda status: render(request, "sla/team.html", _team_context(request, _team(slug), edit_form=form), status=status),
+        success_message=lambda team: f"Team {team.name} saved.",
+    )

@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.core.exceptions import PermissionDenied
 
 from delivery_portal import outbox
 from delivery_portal.errors import ProcessError
@@ -122,7 +123,7 @@ def test_freeze_rules(team, users):
     service = ServiceFactory(slug="portal", team=team)
     with pytest.raises(ProcessError, match="not frozen"):
         freezes.freeze_lift(service=service, by=users["manager"], reason="x")
-    with pytest.raises(ProcessError, match="delivery manager"):
+    with pytest.raises(PermissionDenied, match="delivery_manager"):
         freezes.freeze_impose(service=service, by=users["oncall"], reason="x")
     from django.core.exceptions import ValidationError
 

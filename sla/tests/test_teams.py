@@ -1,9 +1,10 @@
 """Team management by delivery managers: pages /sla/teams/..., API /api/v1/teams/."""
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
-from delivery_portal.errors import ConcurrentEditError, ProcessError
+from delivery_portal.errors import ConcurrentEditError
 from sla.domain import team_rules
 from sla.services import teams
 from sla.models import Team
@@ -140,7 +141,7 @@ def test_team_pages_are_read_only_views(client_for, web):
 
 
 def test_team_service_refuses_non_managers_and_stale_versions(users, web):
-    with pytest.raises(ProcessError):
+    with pytest.raises(PermissionDenied):
         teams.team_update(team=web, by=users["oncall"], name="X")
     teams.team_update(team=web, by=users["manager"], expected_version=1, name="Web 2")
     with pytest.raises(ConcurrentEditError):
