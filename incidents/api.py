@@ -1,7 +1,6 @@
 """Incidents API (/api/v1/incidents/, /api/v1/alerts/alertmanager/)."""
 
 from django.db import transaction
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -14,7 +13,6 @@ from . import selectors
 from .filtersets import IncidentFilterSet
 from .services import alertmanager, lifecycle
 from .services.timeline import timeline_append
-from .models import Incident, TimelineEntry
 from .serializers import (
     IncidentCreateSerializer,
     IncidentPatchSerializer,
@@ -74,10 +72,9 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @extend_schema(request=TimelineEntrySerializer, responses={201: TimelineEntrySerializer})
     @action(detail=True, methods=["get", "post"])
     def timeline(self, request, reference=None):
-        incident = get_object_or_404(Incident, reference=reference)
+        incident = selectors.incident_or_404(reference)
         if request.method == "GET":
-            entries = TimelineEntry.objects.filter(incident=incident).select_related("author").order_by("at", "id")
-            page = self.paginate_queryset(entries)
+            page = self.paginate_queryset(selectors.timeline_entries(incident))
             return self.get_paginated_response(TimelineEntrySerializer(page, many=True).data)
         data = TimelineEntrySerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -90,7 +87,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @extend_schema(request=TransitionSerializer, responses={200: IncidentSerializer})
     @action(detail=True, methods=["post"])
     def transition(self, request, reference=None):
-        incident = get_object_or_404(Incident, reference=reference)
+        incident = selectors.incident_or_404(reference)
         data = TransitionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -103,8 +100,8 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @extend_schema(responses={200: PostMortemSerializer})
     @action(detail=True, methods=["get"])
     def postmortem(self, request, reference=None):
-        incident = get_object_or_404(Incident, reference=reference)
-        pm = getattr(incident, "postmortem", None) if selectors._has_postmortem(incident) else None
+        incident = selectors.incident_or_404(reference)
+        pm = selectors.incident_postmortem(incident)
         if pm is None:
             return Response({"detail": "No post-mortem yet."}, status=status.HTTP_404_NOT_FOUND)
         # Its ETag and `edit_version`: the version the page's editor checks (delivery_portal.concurrency).

@@ -1,4 +1,3 @@
-from django.db import transaction
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -7,10 +6,7 @@ from rest_framework.response import Response
 from delivery_portal import concurrency, roles
 
 from . import selectors
-from .services import catalogue, recompute, teams
-from .services.freezes import freeze_impose, freeze_lift
 from .filtersets import MaintenanceWindowFilterSet
-from .models import Service
 from .serializers import (
     BudgetQuerySerializer,
     BudgetSerializer,
@@ -20,36 +16,43 @@ from .serializers import (
     ServiceSerializer,
     TeamSerializer,
 )
+from .services import catalogue, teams
+from .services.freezes import freeze_impose, freeze_lift
 
 
 class ServiceViewSet(viewsets.ModelViewSet):
     """Services: POST/GET/PATCH by slug; their error budget; deploy freezes by hand."""
 
-    queryset = Service.objects.select_related("team").order_by("slug")
     serializer_class = ServiceSerializer
     lookup_field = "slug"
     write_roles = (roles.DELIVERY_MANAGER,)
     http_method_names = ["get", "post", "patch", "head", "options"]
 
+    def get_queryset(self):
+        return selectors.service_list()
+
     def retrieve(self, request, *args, **kwargs):
         service = self.get_object()
         return concurrency.set_etag(Response(self.get_serializer(service).data), service)
 
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        service = catalogue.service_create(by=request.user, **serializer.validated_data)
+        return Response(self.get_serializer(service).data, status=status.HTTP_201_CREATED)
+
     def update(self, request, *args, **kwargs):
         """PATCH. Optimistic concurrency: send `If-Match` with the ETag of your GET (412 when
-        someone else changed the service since) or `"edit_version"` in the body (409)."""
-        response = super().update(request, *args, **kwargs)
-        service = Service.objects.get(pk=self.get_object().pk)
-        return concurrency.set_etag(response, service)
-
-    def perform_update(self, serializer):
-        expected = concurrency.expected_from_request(self.request, serializer.instance)
-        with transaction.atomic():
-            concurrency.claim(serializer.instance, expected, noun="service")
-            service = serializer.save()
-        if "sla_target" in serializer.validated_data:
-            # A new target changes the budget now; the freeze state follows at once.
-            recompute.budget_recompute(service_ids=[service.pk])
+        someone else changed the service since) or `"edit_version"` in the body (409). A new
+        `sla_target` changes the budget at once: the freeze state in the answer follows it."""
+        service = self.get_object()
+        serializer = self.get_serializer(service, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        expected = concurrency.expected_from_request(request, service)
+        service = catalogue.service_update(service=service, by=request.user, expected_version=expected,
+                                           recompute_now=True, **serializer.validated_data)
+        service = selectors.service_or_404(service.slug)  # the recompute may have frozen it
+        return concurrency.set_etag(Response(self.get_serializer(service).data), service)
 
     @extend_schema(
         parameters=[
@@ -90,7 +93,7 @@ class ServiceViewSet(viewsets.ModelViewSet):
     @action(detail=True, methods=["get"])
     def freezes(self, request, slug=None):
         service = self.get_object()
-        page = self.paginate_queryset(service.freezes.select_related("service", "started_by", "ended_by").order_by("-started_at"))
+        page = self.paginate_queryset(selectors.freeze_history(service))
         return self.get_paginated_response(FreezeSerializer(page, many=True).data)
 
 

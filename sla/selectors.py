@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from delivery_portal.api.fields import IsoDateTimeField
@@ -199,6 +200,20 @@ OVERVIEW_SORTS = {
 }
 
 
+def service_list():
+    """Every service by slug, with its team (the API list)."""
+    return Service.objects.select_related("team").order_by("slug")
+
+
+def service_or_404(slug: str) -> Service:
+    return get_object_or_404(Service.objects.select_related("team"), slug=slug)
+
+
+def service_choices() -> list[tuple[str, str]]:
+    """(slug, name) of every service by name, for filter menus (no model instances)."""
+    return list(Service.objects.order_by("name").values_list("slug", "name"))
+
+
 def overview_services():
     """The services the SLA overview lists, before its filters (sla.filtersets)."""
     return Service.objects.select_related("team")
@@ -235,6 +250,10 @@ def maintenance_windows():
     return MaintenanceWindow.objects.select_related("service", "created_by").order_by("-starts_at")
 
 
+def service_maintenance_window_or_404(service: Service, pk: int) -> MaintenanceWindow:
+    return get_object_or_404(MaintenanceWindow, pk=pk, service=service)
+
+
 def service_maintenance_windows(service: Service, *, since: datetime, limit: int = 50):
     return list(service.maintenance_windows.filter(ends_at__gt=since).select_related("created_by").order_by("starts_at")[:limit])
 
@@ -246,8 +265,13 @@ def service_snapshots(service: Service, *, period: str = "month", since: datetim
     return list(qs.order_by("taken_at"))
 
 
+def freeze_history(service: Service):
+    """The service's freezes, newest first, with who started and ended them (the API pages it)."""
+    return service.freezes.select_related("service", "started_by", "ended_by").order_by("-started_at")
+
+
 def service_freezes(service: Service, *, limit: int = 20):
-    return list(service.freezes.select_related("started_by", "ended_by").order_by("-started_at")[:limit])
+    return list(freeze_history(service)[:limit])
 
 
 def service_open_freeze(service: Service) -> Freeze | None:
@@ -288,6 +312,15 @@ def teams_with_counts():
     return Team.objects.annotate(
         services_count=Count("services", distinct=True), members_count=Count("members", distinct=True)
     ).order_by("name", "slug")
+
+
+def team_or_404(slug: str) -> Team:
+    return get_object_or_404(Team, slug=slug)
+
+
+def team_choices() -> list[tuple[str, str]]:
+    """(slug, name) of every team by name, for filter menus."""
+    return list(Team.objects.order_by("name").values_list("slug", "name"))
 
 
 def team_services(team: Team):

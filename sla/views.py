@@ -3,7 +3,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
@@ -16,7 +16,6 @@ from .domain import error_budget, periods
 from .services import catalogue, freezes as freeze_services, teams
 from .filtersets import ServiceOverviewFilterSet
 from .forms import FreezeForm, MaintenanceRemoveForm, MaintenanceWindowForm, ServiceForm, TeamForm
-from .models import MaintenanceWindow, Service, Team
 
 PAGE_SIZE = 50
 SORT_COLUMNS = [("name", "Service"), ("team", "Team"), ("target", "Target"), ("status", "Status"),
@@ -64,7 +63,7 @@ def _overview_context(request, *, service_form=None):
         "sort_links": sort_links,
         "filters": {"status": status, "team": team, "frozen": frozen, "q": q},
         "statuses": [(s, error_budget.STATUS_LABELS[s]) for s in error_budget.STATUSES],
-        "teams": list(Team.objects.order_by("name").values_list("slug", "name")),
+        "teams": selectors.team_choices(),
         "querystring_base": urlencode({**base, "sort": sort}),
         "poll_url": request.get_full_path(),
         "status_counts": [(error_budget.STATUS_LABELS[s], counts[s]) for s in error_budget.STATUSES],
@@ -159,7 +158,7 @@ def _service_context(request, service, *, edit_form=None, maintenance_form=None,
 
 
 def _service(slug):
-    return get_object_or_404(Service.objects.select_related("team"), slug=slug)
+    return selectors.service_or_404(slug)
 
 
 def _service_page(request, slug, *, status=200, **forms):
@@ -208,7 +207,7 @@ def maintenance_add(request, slug):
 @roles.role_required(roles.DELIVERY_MANAGER)
 def maintenance_remove(request, slug, pk):
     service = _service(slug)
-    window = get_object_or_404(MaintenanceWindow, pk=pk, service=service)
+    window = selectors.service_maintenance_window_or_404(service, pk)
     outcome = formposts.submit(
         MaintenanceRemoveForm(request.POST),
         lambda data: catalogue.maintenance_window_remove(window=window, reason=data["reason"], by=request.user),
@@ -271,7 +270,7 @@ def team_create(request):
 
 
 def _team(slug):
-    return get_object_or_404(Team, slug=slug)
+    return selectors.team_or_404(slug)
 
 
 def _team_context(request, team, *, edit_form=None):

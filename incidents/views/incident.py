@@ -1,7 +1,7 @@
 """The incident pages: open one, its page, its timeline and the small forms that change it."""
 
 from django.contrib import messages
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import trigger_client_event
@@ -20,7 +20,7 @@ from ..forms import (
     TimelineEntryForm,
     TransitionForm,
 )
-from ..models import Incident, PostMortem, TimelineEntry, TimelineKind
+from ..models import PostMortem, TimelineKind
 from ..services import lifecycle, timeline
 from .common import WRITERS, can_write, detail_url, get_incident, require_writer
 
@@ -122,7 +122,7 @@ def incident_detail(request, reference):
 @require_POST
 @roles.role_required(*WRITERS)
 def timeline_append(request, reference):
-    incident = get_object_or_404(Incident, reference=reference)
+    incident = selectors.incident_or_404(reference)
     form = TimelineEntryForm(request.POST)
     outcome = formposts.submit(form, lambda data: timeline.timeline_append(
         incident=incident, kind=data["kind"], text=data["text"], at=data.get("at"), by=request.user,
@@ -142,7 +142,7 @@ def timeline_append(request, reference):
 
 @require_http_methods(["GET", "POST"])
 def timeline_edit(request, reference, entry_id):
-    entry = get_object_or_404(TimelineEntry.objects.select_related("incident", "author"), pk=entry_id, incident__reference=reference)
+    entry = selectors.timeline_entry_or_404(reference, entry_id)
     form = TimelineEditForm(request.POST or None, initial={"text": entry.text})
     status = 200
     if request.method == "POST":
@@ -152,10 +152,9 @@ def timeline_edit(request, reference, entry_id):
             messages.success(request, "Entry updated; the previous text is kept in its history.")
             return redirect(detail_url(entry.incident, f"entry-{entry.pk}"))
         status = outcome.status
-    versions = entry.history.select_related("history_user").order_by("-history_date")
     return render(
         request, "incidents/timeline_edit.html",
-        {"entry": entry, "incident": entry.incident, "form": form, "versions": versions, "can_write": can_write(request.user)},
+        {"entry": entry, "incident": entry.incident, "form": form, "versions": selectors.timeline_entry_versions(entry), "can_write": can_write(request.user)},
         status=status,
     )
 
@@ -163,7 +162,7 @@ def timeline_edit(request, reference, entry_id):
 def _post_action(request, reference, form_class, service, form_key):
     """The small forms of the incident page: `service(incident, data)` returns the success
     message; a refusal or bad input shows the page again with the form and the reason."""
-    incident = get_object_or_404(Incident, reference=reference)
+    incident = selectors.incident_or_404(reference)
     form = form_class(request.POST)
 
     def page_again(status):

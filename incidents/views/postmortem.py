@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -11,7 +11,7 @@ from delivery_portal.audit import history_entries
 
 from .. import domain, selectors
 from ..forms import ActionItemForm, ActionItemStatusForm, PostMortemForm
-from ..models import ActionItem, Incident, PostMortem
+from ..models import ActionItem, PostMortem
 from ..services import postmortem as postmortem_services
 from .common import WRITERS, can_write, get_incident, require_writer
 
@@ -27,7 +27,7 @@ def _postmortem_form(request, postmortem):
 
 
 def _postmortem_page(request, incident, *, form=None, item_form=None, status=200):
-    postmortem = PostMortem.objects.filter(incident=incident).prefetch_related("action_items__owner").first()
+    postmortem = selectors.incident_postmortem(incident, with_items=True)
     return render(
         request,
         "incidents/postmortem.html",
@@ -55,7 +55,7 @@ def postmortem_edit(request, reference):
     if request.method == "GET":
         return _postmortem_page(request, incident)
     require_writer(request)  # the page itself is open to everyone
-    form = _postmortem_form(request, PostMortem.objects.filter(incident=incident).first())
+    form = _postmortem_form(request, selectors.incident_postmortem(incident))
     saved = []
 
     def save(data):
@@ -85,7 +85,7 @@ def postmortem_edit(request, reference):
 @require_POST
 @roles.role_required(*WRITERS)
 def action_item_add(request, reference):
-    incident = get_object_or_404(Incident, reference=reference)
+    incident = selectors.incident_or_404(reference)
     form = ActionItemForm(request.POST)
     return formposts.handle(
         request, form, lambda data: postmortem_services.action_item_add(incident=incident, by=request.user, **data),
@@ -97,7 +97,7 @@ def action_item_add(request, reference):
 
 @require_POST
 def action_item_status(request, item_id):
-    item = get_object_or_404(ActionItem.objects.select_related("postmortem__incident"), pk=item_id)
+    item = selectors.action_item_or_404(item_id)
     # Not a role of the whole view: an item's owner may update it whatever their roles.
     if not (can_write(request.user) or item.owner_id == request.user.pk):
         raise PermissionDenied("Only on-call staff, managers and the owner update an action item.")

@@ -13,6 +13,7 @@ from delivery_portal.outbox import enqueue
 
 from ..models import MaintenanceWindow, Service
 from .common import require_manager
+from .recompute import budget_recompute
 
 SERVICE_FIELDS = ("slug", "name", "tier", "sla_target", "team", "p99_threshold_ms")
 
@@ -27,8 +28,10 @@ def service_create(*, by, **fields) -> Service:
 
 
 @transaction.atomic
-def service_update(*, service: Service, by, expected_version=None, **fields) -> Service:
-    """Change a service's facts; a new SLA target takes effect in the next recompute (queued).
+def service_update(*, service: Service, by, expected_version=None, recompute_now: bool = False, **fields) -> Service:
+    """Change a service's facts; a new SLA target takes effect in the next recompute (queued),
+    or at once with `recompute_now` when the target is among the fields (the API answers
+    with the freeze state that follows from it).
 
     `expected_version`: the `edit_version` the editor saw (delivery_portal.concurrency).
     """
@@ -39,7 +42,10 @@ def service_update(*, service: Service, by, expected_version=None, **fields) -> 
             setattr(service, name, value)
     service.full_clean()
     save_with_history(service, by=by, reason="edited")
-    enqueue("sla.tasks.recompute_service_budget", service_id=service.pk)
+    if recompute_now and "sla_target" in fields:
+        budget_recompute(service_ids=[service.pk])
+    else:
+        enqueue("sla.tasks.recompute_service_budget", service_id=service.pk)
     return service
 
 
