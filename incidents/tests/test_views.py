@@ -125,7 +125,9 @@ def test_incident_page_controls(client_for, users, portal):
     assert incident.impact_started_at == datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
     body = client.get(detail).content.decode()
     assert "earlier logs" in body  # in the timeline and the history
-    assert client.get(detail + "?part=status", HTTP_HX_REQUEST="true").content.decode().count("<h1>") == 0
+    status = client.get(detail, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="incident-status").content.decode()
+    assert status.count("<h1>") == 0 and 'id="incident-status"' in status and 'id="timeline"' not in status
+    assert client.get(detail, HTTP_HX_REQUEST="true").content.decode().count("<h1>") == 1  # other htmx requests: the page
 
 
 def test_postmortem_editor_and_close(client_for, users, portal):
@@ -232,7 +234,7 @@ def test_long_timeline_shows_the_newest_entries_with_a_link_to_all(client_for, u
     assert 'data-testid="timeline-earlier"' in body and "?timeline=all#timeline" in body
     body = client.get(url, {"timeline": "all"}).content.decode()
     assert "entry-0000" in body and 'data-testid="timeline-earlier"' not in body
-    partial = client.get(url, {"part": "timeline", "timeline": "all"}, HTTP_HX_REQUEST="true").content.decode()
+    partial = client.get(url, {"timeline": "all"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="timeline").content.decode()
     assert partial.lstrip().startswith('<section id="timeline"') and "entry-0000" in partial
 
 

@@ -110,13 +110,16 @@ def _detail_context(request, incident, **forms):
     return context
 
 
+# The regions of the incident page that htmx reloads: the id it targets -> the partial.
+DETAIL_PARTIALS = {"incident-status": "status", "timeline": "timeline"}
+
+
 @require_safe
 def incident_detail(request, reference):
     incident = get_incident(reference, with_timeline=False)
     context = _detail_context(request, incident)
-    if request.htmx and request.GET.get("part") in ("status", "timeline"):
-        return render(request, f"incidents/detail.html#{request.GET['part']}", context)
-    return render(request, "incidents/detail.html", context)
+    partial = DETAIL_PARTIALS.get(request.htmx.target) if request.htmx else None
+    return render(request, f"incidents/detail.html#{partial}" if partial else "incidents/detail.html", context)
 
 
 @require_POST
