@@ -293,7 +293,7 @@ def _shift_done(deployment, shift, *, stage, at, actor=None):
         if deployment.state == DeploymentState.RUNNING:
             _advance(deployment, stage, at=at, actor=None, action="advance")
         return
-    enqueue(ADVANCE_TASK, countdown=math.ceil(stage.monitor_minutes * 60), deployment_id=deployment.pk, stage_index=stage.index)
+    enqueue(ADVANCE_TASK, countdown=math.ceil(stage.monitor_minutes * 60), deployment_id=deployment.pk)
 
 
 def traffic_shift_apply(*, shift_id: int, final_attempt: bool = False) -> str:
@@ -615,7 +615,7 @@ def deployment_resume(*, deployment, by, reason="", at=None) -> Deployment:
             stage.state = StageState.MONITORING
             stage.save(update_fields=["state"])
         countdown = max(0, math.ceil((stage.due_at - at).total_seconds())) if stage.due_at else 0
-        enqueue(ADVANCE_TASK, countdown=countdown, deployment_id=deployment.pk, stage_index=stage.index)
+        enqueue(ADVANCE_TASK, countdown=countdown, deployment_id=deployment.pk)
     return deployment
 
 

@@ -16,7 +16,7 @@ from delivery_portal.exports import csv_response, dated_filename
 
 from . import domain, selectors, services
 from .forms import SCOPE_FORMS, CommsOwnerForm, ReleaseEditForm, ReleaseForm, RolloutForm, evidence_form_class
-from .models import CommsItem, Release
+from .models import CommsItem
 from .notes import render_markdown
 from .services import SCOPE_MODELS
 
