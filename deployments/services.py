@@ -74,16 +74,12 @@ def plan_for(*, service, environment: str, strategy: str) -> list[domain.StageSp
 
 
 def _frozen(service, at) -> bool:
-    from sla.models import Freeze
+    from sla.selectors import freezes_in_force
 
     now = timezone.now()
     if service.freeze_active and at >= now - timedelta(minutes=5):
         return True
-    return (
-        Freeze.objects.filter(service=service, started_at__lte=at)
-        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=at))
-        .exists()
-    )
+    return freezes_in_force(at=at, service_ids=[service.pk]).exists()
 
 
 def start_facts(*, service, environment, strategy, critical=False, reason="", change=None, release=None, at=None):
