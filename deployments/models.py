@@ -202,6 +202,10 @@ class StageState(models.TextChoices):
     SKIPPED = "skipped", "Skipped"
 
 
+# A stage whose traffic has moved and whose gates are being watched (or waiting for data).
+OPEN_STAGE_STATES = (StageState.MONITORING, StageState.HOLDING)
+
+
 class RolloutStage(models.Model):
     deployment = models.ForeignKey(Deployment, on_delete=models.CASCADE, related_name="stages")
     index = models.PositiveSmallIntegerField()

@@ -2,8 +2,8 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.utils import timezone
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from delivery_portal import roles
@@ -12,10 +12,11 @@ from delivery_portal.errors import ProcessError
 from delivery_portal.exports import csv_response, dated_filename
 from delivery_portal.strategy_guide import QUESTIONS, STRATEGIES, recommend
 
-from . import domain, selectors, services
+from . import domain, selectors
 from .charts import gate_figure
 from .forms import GuideForm, PromoteForm, StartDeploymentForm
 from .models import DeploymentState
+from .services import controls, starting, traffic
 
 POLL_SECONDS = 3
 
@@ -103,7 +104,7 @@ def deployment_start(request):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                deployment = services.deployment_request(
+                deployment = starting.deployment_request(
                     service=data["service"], environment=data["environment"].strip(), version=data["version"].strip(),
                     strategy=data["strategy"], change=data["change"], release=data["release"],
                     critical=data["critical"], reason=data["reason"], by=request.user,
@@ -167,12 +168,12 @@ def _control(request, pk, action):
             form = PromoteForm(request.POST)
             if not form.is_valid():
                 raise ProcessError("Promoting early needs a reason.", ["Promoting early needs a reason."])
-            services.deployment_promote(deployment=deployment, by=request.user, reason=form.cleaned_data["reason"])
+            controls.deployment_promote(deployment=deployment, by=request.user, reason=form.cleaned_data["reason"])
         elif action == "confirm":
-            services.traffic_shift_confirm(deployment=deployment, by=request.user)
+            traffic.traffic_shift_confirm(deployment=deployment, by=request.user)
         else:
-            service = {"pause": services.deployment_pause, "resume": services.deployment_resume,
-                       "rollback": services.deployment_rollback}[action]
+            service = {"pause": controls.deployment_pause, "resume": controls.deployment_resume,
+                       "rollback": controls.deployment_rollback}[action]
             service(deployment=deployment, by=request.user, reason=request.POST.get("reason", ""))
     except ProcessError as exc:
         messages.error(request, exc.detail)

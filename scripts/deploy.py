@@ -106,17 +106,17 @@ class LocalBackend:
         return f"deploy.py (local mode) run by {getpass.getuser()}@{socket.gethostname()}"
 
     def plan(self):
-        from deployments import services
+        from deployments import selectors
 
-        return services.plan_preview(**self._common())
+        return selectors.plan_preview(**self._common())
 
     def start(self):
         from django.core.exceptions import PermissionDenied
 
-        from deployments import services
+        from deployments.services import starting
 
         try:
-            deployment = services.deployment_request(**self._common(), by=self.user, origin=self._origin())
+            deployment = starting.deployment_request(**self._common(), by=self.user, origin=self._origin())
         except PermissionDenied as exc:
             raise BadInput(str(exc)) from exc
         return self.get(deployment.pk)
