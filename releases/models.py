@@ -1,4 +1,4 @@
-"""Releases. Readiness rules live in releases/domain.py."""
+"""Releases. Readiness rules live in releases/domain/."""
 
 from django.conf import settings
 from django.db import models

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from delivery_portal.strategy_guide import STRATEGIES, recommend_for_release
 
-from . import domain
+from .domain import criteria, schedule, versions
 from .models import BugFix, CommsItem, Dependency, Evidence, Release, RolloutPlan
 
 
@@ -20,13 +20,13 @@ def release_detail_queryset():
 def release_by_version(version: str, queryset=None) -> Release | None:
     """The release of `version` in any spelling (``2.5.0``, `` V2.5.0``, ``v2.5.0``), or None.
 
-    Versions are stored canonically (``v`` + semver, releases/domain.py); a row stored in an
+    Versions are stored canonically (``v`` + semver, releases/domain/versions.py); a row stored in an
     older spelling (the normalising migration leaves two rows that would collide) is still
     found, the canonical one first. One query.
     """
     queryset = Release.objects.all() if queryset is None else queryset
     try:
-        spellings = domain.version_spellings(version)
+        spellings = versions.version_spellings(version)
     except ValueError:
         return queryset.filter(version=(version or "").strip()).first()
     matches = list(queryset.filter(version__in=spellings))
@@ -43,7 +43,7 @@ def release_or_404(version: str, queryset=None) -> Release:
 
 def version_taken(version: str) -> bool:
     """Whether a release of `version` (in any spelling) exists."""
-    return Release.objects.filter(version__in=domain.version_spellings(version)).exists()
+    return Release.objects.filter(version__in=versions.version_spellings(version)).exists()
 
 
 def newest_evidence(release: Release, *, at=None) -> dict[str, Evidence]:
@@ -110,14 +110,14 @@ def rollout_summary(release: Release) -> dict:
     }
 
 
-def release_evaluation(release: Release, *, at=None) -> tuple[list[domain.CriterionResult], domain.Decision, dict]:
+def release_evaluation(release: Release, *, at=None) -> tuple[list[criteria.CriterionResult], criteria.Decision, dict]:
     """(criteria results, decision, newest evidence by criterion) at `at`."""
     evidence = newest_evidence(release, at=at)
     p1, p2 = scope_open_bugs(release)
-    results = domain.evaluate_criteria(
+    results = criteria.evaluate_criteria(
         {criterion: e.payload for criterion, e in evidence.items()}, scope_open_p1=p1, scope_open_p2=p2
     )
-    return results, domain.decide(results, target=release.target_date), evidence
+    return results, criteria.decide(results, target=release.target_date), evidence
 
 
 def with_open_p1_p2(queryset):
@@ -156,10 +156,10 @@ def recommendations_for(releases, *, at=None) -> dict[int, str]:
             open_bugs[release_id].append(priority)
     verdicts = {}
     for pk, release in by_pk.items():
-        results = domain.evaluate_criteria(
+        results = criteria.evaluate_criteria(
             newest[pk], scope_open_p1=open_bugs[pk].count("P1"), scope_open_p2=open_bugs[pk].count("P2")
         )
-        verdicts[pk] = domain.decide(results, target=release.target_date).recommendation
+        verdicts[pk] = criteria.decide(results, target=release.target_date).recommendation
     return verdicts
 
 
@@ -191,12 +191,12 @@ def comms_items(release: Release, *, at=None) -> list[dict]:
     tz = timezone.get_current_timezone()
     rows = []
     for item in release.comms_items.all():
-        deadline = domain.comms_deadline(item.due_date, tz)
+        deadline = schedule.comms_deadline(item.due_date, tz)
         rows.append({
             "item": item,
             "label": item.get_kind_display(),
             "deadline": deadline,
-            "overdue": domain.is_overdue(due=item.due_date, done=item.done, at=at.astimezone(tz)),
+            "overdue": schedule.is_overdue(due=item.due_date, done=item.done, at=at.astimezone(tz)),
         })
     return rows
 

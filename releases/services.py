@@ -11,7 +11,8 @@ from delivery_portal.errors import ProcessError
 from delivery_portal.notifications import notify
 from sla.models import Service
 
-from . import domain, selectors
+from . import selectors
+from .domain import payloads, schedule, versions
 from .models import BugFix, CommsItem, CommsKind, Dependency, Evidence, Feature, Release, RolloutPlan, ScopeChange
 
 SCOPE_MODELS = {"feature": Feature, "bug_fix": BugFix, "dependency": Dependency}
@@ -29,13 +30,13 @@ def _url(release):
 @transaction.atomic
 def release_create(*, version: str, target_date, services=(), product: str = "portal", by=None, at=None) -> Release:
     """A new release; its type comes from the previous final release of the same product,
-    and the product's later releases are retyped against it (releases/domain.py).
+    and the product's later releases are retyped against it (releases/domain/versions.py).
 
     `version` is stored in its canonical spelling (``v`` + semver): ``2.5.0`` is ``v2.5.0``.
     Also creates the T-7/T-1/T-0/T+1 checklist (owned by `by`) and a default rollout plan.
     """
     try:
-        version = domain.canonical_version(version)
+        version = versions.canonical_version(version)
     except ValueError as exc:
         raise ValidationError({"version": [str(exc)]}) from exc
     product = (product or "portal").strip()
@@ -48,15 +49,15 @@ def release_create(*, version: str, target_date, services=(), product: str = "po
     release = Release.objects.create(
         version=version,
         product=product,
-        release_type=domain.release_type_among(version, [text for text, _kind in rows.values()]),
+        release_type=versions.release_type_among(version, [text for text, _kind in rows.values()]),
         target_date=target_date,
         created_by=by,
     )
     rows[release.pk] = (release.version, release.release_type)
-    _retype(domain.retype_after(release.version, rows), because=release, by=by)
+    _retype(versions.retype_after(release.version, rows), because=release, by=by)
     service_objs = [s if isinstance(s, Service) else Service.objects.get(slug=s) for s in services]
     release.services.set(service_objs)
-    for kind, due in domain.t_dates(target_date).items():
+    for kind, due in schedule.t_dates(target_date).items():
         CommsItem.objects.create(release=release, kind=kind, due_date=due, owner=by)
     RolloutPlan.objects.create(release=release)
     return release
@@ -79,7 +80,7 @@ def _scope_finalised(release) -> bool:
 
 def _record_scope_change(*, release, action, item_kind, summary, by, at) -> bool:
     at = at or timezone.now()
-    late = domain.scope_change_is_late(
+    late = schedule.scope_change_is_late(
         target=release.target_date, on=timezone.localdate(at), scope_finalised=_scope_finalised(release)
     )
     ScopeChange.objects.create(
@@ -183,7 +184,7 @@ def scope_kind(item) -> str:
 @transaction.atomic
 def evidence_record(*, release: Release, criterion: str, payload: dict, by=None, at=None) -> Evidence:
     """Record evidence for one exit criterion; ValidationError (field -> messages) on a bad payload."""
-    clean, errors = domain.validate_payload(criterion, payload)
+    clean, errors = payloads.validate_payload(criterion, payload)
     if errors:
         raise ValidationError(errors)
     return Evidence.objects.create(
@@ -259,7 +260,7 @@ def release_set_target_date(*, release: Release, target_date, by=None, expected_
         raise ProcessError("The release is already deployed to production.", ["A production deployment succeeded."])
     release.target_date = target_date
     release.save()
-    for kind, due in domain.t_dates(target_date).items():
+    for kind, due in schedule.t_dates(target_date).items():
         CommsItem.objects.filter(release=release, kind=kind, done=False).update(due_date=due, reminded_at=None)
     return release
 

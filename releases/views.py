@@ -14,7 +14,8 @@ from delivery_portal.audit import history_entries
 from delivery_portal.errors import ConcurrentEditError, ProcessError, add_to_form
 from delivery_portal.exports import csv_response, dated_filename
 
-from . import domain, selectors, services
+from . import selectors, services
+from .domain import payloads, schedule, versions
 from .forms import SCOPE_FORMS, CommsOwnerForm, ReleaseEditForm, ReleaseForm, RolloutForm, evidence_form_class
 from .models import CommsItem, Release
 from .notes import render_markdown
@@ -69,9 +70,9 @@ def release_calendar(request):
     releases = list(selectors.releases_between(first - timedelta(days=3), last + timedelta(days=15)))
     events = {}
     for release in releases:
-        for kind, day in domain.t_dates(release.target_date).items():
+        for kind, day in schedule.t_dates(release.target_date).items():
             if first <= day <= last:
-                events.setdefault(day, []).append((release, domain.COMMS[kind][1]))
+                events.setdefault(day, []).append((release, schedule.COMMS[kind][1]))
     weeks = []
     for week in pycalendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month):
         weeks.append([{"day": d, "in_month": d.month == first.month, "today": d == today,
@@ -127,12 +128,12 @@ def release_edit(request, version):
 
 def _detail_context(request, release, *, scope_forms=None, comms_errors=None):
     results, decision, evidence = selectors.release_evaluation(release)
-    criteria = [{"result": r, "evidence": evidence.get(r.criterion), "label": domain.CRITERION_LABELS[r.criterion],
-                 "evidence_text": domain.evidence_summary(evidence[r.criterion].payload) if r.criterion in evidence else ""}
+    criteria = [{"result": r, "evidence": evidence.get(r.criterion), "label": payloads.CRITERION_LABELS[r.criterion],
+                 "evidence_text": payloads.evidence_summary(evidence[r.criterion].payload) if r.criterion in evidence else ""}
                 for r in results]
     return {
         "release": release,
-        "type_label": domain.TYPE_LABELS[release.release_type],
+        "type_label": versions.TYPE_LABELS[release.release_type],
         "criteria": criteria,
         "decision": decision,
         "badge": {"GO": "go", "CONDITIONAL GO": "conditional", "NO-GO": "nogo"}[decision.recommendation],
@@ -144,7 +145,7 @@ def _detail_context(request, release, *, scope_forms=None, comms_errors=None):
         "late_changes": list(selectors.late_scope_changes(release)[:50]),
         "scope_forms": scope_forms or {kind: form(prefix=kind) for kind, form in SCOPE_FORMS.items()},
         "can_plan": _can_plan(request.user),
-        "t_dates": domain.t_dates(release.target_date),
+        "t_dates": schedule.t_dates(release.target_date),
     }
 
 
@@ -269,10 +270,10 @@ def evidence_record(request, version):
     release = _get_release(version)
     posted = request.POST.get("criterion") if request.method == "POST" else None
     forms = []
-    for criterion in domain.CRITERIA:
+    for criterion in payloads.CRITERIA:
         form_class = evidence_form_class(criterion)
         form = form_class(request.POST if posted == criterion else None, prefix=criterion)
-        forms.append({"criterion": criterion, "label": domain.CRITERION_LABELS[criterion], "form": form})
+        forms.append({"criterion": criterion, "label": payloads.CRITERION_LABELS[criterion], "form": form})
     if request.method == "POST":
         roles.require_role(request.user, roles.DELIVERY_MANAGER)
         entry = next((f for f in forms if f["criterion"] == posted), None)
@@ -291,7 +292,7 @@ def evidence_record(request, version):
     evidence = selectors.newest_evidence(release)
     for entry in forms:
         entry["current"] = evidence.get(entry["criterion"])
-        entry["current_text"] = domain.evidence_summary(entry["current"].payload) if entry["current"] else ""
+        entry["current_text"] = payloads.evidence_summary(entry["current"].payload) if entry["current"] else ""
     return render(request, "releases/evidence.html",
                   {"release": release, "forms": forms, "can_plan": _can_plan(request.user)})
 

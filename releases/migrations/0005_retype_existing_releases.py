@@ -12,7 +12,7 @@ from django.db import migrations
 
 
 def retype(apps, schema_editor):
-    from releases import domain
+    from releases.domain.versions import release_type_among
 
     Release = apps.get_model("releases", "Release")
     by_product = defaultdict(list)
@@ -23,7 +23,7 @@ def retype(apps, schema_editor):
         versions = [version for _pk, version, _current in releases]
         for pk, version, current in releases:
             try:
-                wanted = domain.release_type_among(version, versions)
+                wanted = release_type_among(version, versions)
             except ValueError:
                 continue  # not semantic versioning: left as it is
             if wanted != current:
