@@ -2,11 +2,9 @@ from django import forms
 from django.urls import reverse_lazy
 
 from changes.models import ChangeRequest
-from delivery_portal.strategy_guide import QUESTIONS
+from delivery_portal.strategy_guide import QUESTIONS, Strategy
 from releases.selectors import release_by_version
 from sla.models import Service
-
-from .models import Strategy
 
 
 class StartDeploymentForm(forms.Form):

@@ -8,7 +8,7 @@ from django.db.models import Case, IntegerField, Prefetch, Q, Value, When
 from django.utils import timezone
 
 from delivery_portal.errors import ProcessError
-from delivery_portal.strategy_guide import recommend_for_service
+from delivery_portal.strategy_guide import Strategy, recommend_for_service
 from releases.models import Dependency
 from releases.selectors import release_by_version
 from sla.models import Service
@@ -153,7 +153,7 @@ def start_gate_reasons(**kwargs) -> list[str]:
     return domain.start_gate_reasons(start_facts(**kwargs))
 
 
-def plan_preview(*, service, environment="production", version="", strategy="canary", change=None, release=None,
+def plan_preview(*, service, environment="production", version="", strategy=Strategy.CANARY, change=None, release=None,
                  critical=False, reason="", at=None) -> dict:
     """What a rollout would do and whether the start gates would let it, without starting."""
     environment = environment_name(environment)

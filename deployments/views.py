@@ -10,7 +10,7 @@ from delivery_portal import roles
 from delivery_portal.audit import history_entries
 from delivery_portal.errors import ProcessError
 from delivery_portal.exports import csv_response, dated_filename
-from delivery_portal.strategy_guide import QUESTIONS, STRATEGIES, recommend
+from delivery_portal.strategy_guide import QUESTIONS, STRATEGIES, Strategy, recommend
 
 from . import domain, selectors
 from .charts import gate_figure
@@ -121,7 +121,7 @@ def deployment_start(request):
                     return redirect("deployments:detail", pk=deployment.pk)
     else:
         initial = {key: request.GET[key] for key in ("service", "environment", "version", "release") if request.GET.get(key)}
-        form = StartDeploymentForm(initial={**initial, "strategy": request.GET.get("strategy") or "canary"})
+        form = StartDeploymentForm(initial={**initial, "strategy": request.GET.get("strategy") or Strategy.CANARY})
     return render(request, "deployments/start.html", {
         "form": form, "can_start": can_start, "refused": refused, "recommended": recommendation,
         "strategies": STRATEGIES.values(),

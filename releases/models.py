@@ -5,6 +5,7 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from delivery_portal import concurrency
+from delivery_portal.strategy_guide import Strategy
 
 
 class ReleaseType(models.TextChoices):
@@ -182,12 +183,6 @@ class CommsItem(models.Model):
 
 
 class RolloutPlan(models.Model):
-    class Strategy(models.TextChoices):
-        BLUE_GREEN = "blue_green", "Blue-green"
-        CANARY = "canary", "Canary"
-        ROLLING = "rolling", "Rolling"
-        BIG_BANG = "big_bang", "Big bang"
-
     release = models.OneToOneField(Release, on_delete=models.CASCADE, related_name="rollout_plan")
     window_start = models.DateTimeField(null=True, blank=True)
     window_end = models.DateTimeField(null=True, blank=True)

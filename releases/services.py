@@ -9,6 +9,7 @@ from django.utils import timezone
 from delivery_portal import concurrency
 from delivery_portal.errors import ProcessError
 from delivery_portal.notifications import notify
+from delivery_portal.strategy_guide import Strategy
 from sla.models import Service
 
 from . import selectors
@@ -231,8 +232,8 @@ def rollout_plan_set(
     monitoring_hours: int = 24, by=None, expected_version=None,
 ) -> RolloutPlan:
     errors = {}
-    if strategy and strategy not in RolloutPlan.Strategy.values:
-        errors["strategy"] = [f"One of {', '.join(RolloutPlan.Strategy.values)}."]
+    if strategy and strategy not in Strategy.values:
+        errors["strategy"] = [f"One of {', '.join(Strategy.values)}."]
     if window_start and window_end and window_end <= window_start:
         errors["window_end"] = ["The window must end after it starts."]
     if monitoring_hours is None or int(monitoring_hours) < 1:

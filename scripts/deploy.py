@@ -27,10 +27,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from delivery_portal.strategy_guide import Strategy  # noqa: E402  (no Django set-up needed for --url)
 from scripts._common import ApiClient, ApiError, check_remote, make_parser, print_json, setup_django  # noqa: E402
 
 EXIT_OK, EXIT_HALTED, EXIT_BAD_INPUT, EXIT_REFUSED, EXIT_STILL_RUNNING = 0, 1, 2, 4, 5
-STRATEGIES = ("canary", "blue_green", "rolling", "big_bang")
 ACTIVE = ("running", "paused", "holding")
 
 
@@ -42,7 +42,7 @@ def parse_args(argv=None):
     parser = make_parser("Start and follow a coordinated deployment.")  # --json, --url, --token
     parser.prog = "deploy.py"
     parser.add_argument("--env", "--environment", dest="env", default="production")
-    parser.add_argument("--strategy", choices=STRATEGIES, default="canary")
+    parser.add_argument("--strategy", choices=Strategy.values, default="canary")
     parser.add_argument("--service", required=True, help="service slug")
     parser.add_argument("--version", required=True)
     parser.add_argument("--change", help="change reference (CHG-YYYY-NNNN)")

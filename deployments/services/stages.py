@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from delivery_portal.notifications import notify
 from delivery_portal.outbox import enqueue
+from delivery_portal.strategy_guide import Strategy
 
 from .. import domain
 from ..models import DeploymentState, GateEvaluation, StageState, TrafficShift
@@ -131,7 +132,7 @@ def _advance(deployment, stage, *, at, actor=None, action="advance", reason=""):
         deployment.current_stage = None
         deployment.finished_at = at
         deployment.save()
-        if deployment.strategy == "blue_green" and not reason:
+        if deployment.strategy == Strategy.BLUE_GREEN and not reason:
             reason = "The old colour may now be retired."
         _event(deployment, action if action == "promote" else "complete", at=at, actor=actor, from_state=from_state,
                reason=reason, stage=stage)

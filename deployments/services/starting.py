@@ -4,18 +4,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from delivery_portal.errors import ProcessError
+from delivery_portal.strategy_guide import Strategy
 
 from ..models import STRATEGY_NOT_REPORTED, Deployment, DeploymentState, RolloutStage
 from ..selectors import environment_config, environment_name, plan_for, start_gate_reasons
 from .events import _add_commits, _event, _require_manager
 from .stages import _enter_stage
 
-STRATEGIES = ("canary", "blue_green", "rolling", "big_bang")
-
 
 @transaction.atomic
 def deployment_request(
-    *, service, environment="production", version, strategy="canary", commits=(), change=None, release=None,
+    *, service, environment="production", version, strategy=Strategy.CANARY, commits=(), change=None, release=None,
     critical=False, reason="", by=None, at=None, origin="",
 ) -> Deployment:
     """Ask for a coordinated rollout. The start gates decide first.
@@ -28,7 +27,7 @@ def deployment_request(
     _require_manager(by)
     at = at or timezone.now()
     environment = environment_name(environment)
-    if strategy not in STRATEGIES:
+    if strategy not in Strategy.values:
         raise ProcessError(f"Unknown strategy {strategy}.", [f"Unknown strategy {strategy}."])
     reasons = start_gate_reasons(
         service=service, environment=environment, strategy=strategy, critical=critical, reason=reason,
