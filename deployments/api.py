@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from delivery_portal import roles
 
 from . import selectors
+from .filtersets import DeploymentFilterSet
 from .services import controls, engine, starting, traffic
 from .serializers import (
     DeploymentCreateSerializer,
@@ -29,16 +30,14 @@ MANAGERS = (roles.DELIVERY_MANAGER,)
 
 class DeploymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = DeploymentSerializer
+    filterset_class = DeploymentFilterSet  # ?service=&environment=&state=, as the page and its export
     write_roles = MANAGERS
     action_roles = {"metrics": (roles.DELIVERY_MANAGER, roles.ON_CALL)}
 
     def get_queryset(self):
-        params = self.request.query_params
         if self.action == "retrieve":
             return selectors.deployments_with_detail()
-        return selectors.deployment_list(
-            service=params.get("service"), environment=params.get("environment"), state=params.get("state")
-        )
+        return selectors.deployment_list()
 
     def get_serializer_class(self):
         return DeploymentDetailSerializer if self.action == "retrieve" else DeploymentSerializer

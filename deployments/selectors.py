@@ -14,7 +14,6 @@ from releases.selectors import release_by_version
 from sla.models import Service
 
 from . import domain
-from .domain import canonical_environment
 from .models import (
     ACTIVE_STATES,
     OPEN_STAGE_STATES,
@@ -40,17 +39,12 @@ def active_deployments():
     )
 
 
-def deployment_list(*, service=None, environment=None, state=None):
-    """Active rollouts first, then the rest newest first."""
+def deployment_list():
+    """Every deployment, active rollouts first, then the rest newest first (filtered by
+    deployments.filtersets.DeploymentFilterSet for the page, its export and the API)."""
     qs = Deployment.objects.select_related("service", "change", "release", "requested_by").annotate(
         active_rank=Case(When(state__in=ACTIVE_STATES, then=Value(0)), default=Value(1), output_field=IntegerField())
     )
-    if service:
-        qs = qs.filter(service__slug=service)
-    if environment:
-        qs = qs.filter(environment=canonical_environment(environment))
-    if state:
-        qs = qs.filter(state=state)
     return qs.prefetch_related("commits", Prefetch("stages", queryset=RolloutStage.objects.order_by("index"))).order_by(
         "active_rank", "-created_at", "-pk"
     )

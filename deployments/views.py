@@ -14,6 +14,7 @@ from delivery_portal.strategy_guide import QUESTIONS, STRATEGIES, Strategy, reco
 
 from . import domain, selectors
 from .charts import gate_figure
+from .filtersets import DeploymentFilterSet
 from .forms import GuideForm, PromoteForm, StartDeploymentForm
 from .models import DeploymentState
 from .services import controls, starting, traffic
@@ -21,20 +22,19 @@ from .services import controls, starting, traffic
 POLL_SECONDS = 3
 
 
-def _filtered_deployments(params):
-    """The list's deployments for the query string's filter (state), the state and the
-    filters for links. Shared by the page and its CSV export."""
-    state = params.get("state") or None
-    deployments = selectors.deployment_list(state=state).prefetch_related(None)
-    return deployments, state, {"state": state} if state else {}
+def _filtered_deployments(params) -> DeploymentFilterSet:
+    """The list's FilterSet for the query string; the page and its CSV export share it (and
+    the API list its class), so all three match the same deployments."""
+    return DeploymentFilterSet(params, queryset=selectors.deployment_list().prefetch_related(None))
 
 
 @require_safe
 def deployment_list(request):
-    deployments, state, query = _filtered_deployments(request.GET)
-    page = Paginator(deployments, 50).get_page(request.GET.get("page"))
+    filterset = _filtered_deployments(request.GET)
+    page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
+    query = {name: value for name, value in filterset.form.cleaned_data.items() if value}
     return render(request, "deployments/list.html", {
-        "page_obj": page, "state": state, "states": DeploymentState.choices,
+        "page_obj": page, "filters": query, "state": query.get("state"), "states": DeploymentState.choices,
         "querystring_base": urlencode(query),
         "can_start": roles.has_role(request.user, roles.DELIVERY_MANAGER),
     })
@@ -64,8 +64,7 @@ DEPLOYMENT_CSV_COLUMNS = [
 @require_safe
 def deployment_list_csv(request):
     """The list as CSV with the page's filter: every matching deployment, in the page's order."""
-    deployments, _state, _query = _filtered_deployments(request.GET)
-    return csv_response(deployments, DEPLOYMENT_CSV_COLUMNS, filename=dated_filename("deployments"))
+    return csv_response(_filtered_deployments(request.GET).qs, DEPLOYMENT_CSV_COLUMNS, filename=dated_filename("deployments"))
 
 
 @require_safe
