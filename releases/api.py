@@ -8,6 +8,7 @@ from delivery_portal import concurrency, roles
 
 from . import selectors, services
 from .domain import payloads
+from .filtersets import ReleaseFilterSet
 from .serializers import (
     BugFixSerializer,
     DependencySerializer,
@@ -23,6 +24,7 @@ class ReleaseViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.
     """Releases by version: plan, scope, evidence for the exit criteria, readiness (go/no-go)."""
 
     serializer_class = ReleaseSerializer
+    filterset_class = ReleaseFilterSet  # ?product=&release_type=, as the page and its export
     lookup_field = "version"
     lookup_value_regex = "[^/]+"
     write_roles = (roles.DELIVERY_MANAGER,)

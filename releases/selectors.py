@@ -208,11 +208,10 @@ def comms_owner_choices():
     return list(get_user_model().objects.filter(is_active=True).order_by("username").only("pk", "username"))
 
 
-def release_list(*, product=None):
-    qs = Release.objects.prefetch_related("services").order_by("-target_date", "-id")
-    if product:
-        qs = qs.filter(product=product)
-    return qs
+def release_list():
+    """Every release, newest target date first (filtered by releases.filtersets.ReleaseFilterSet
+    for the page, its export and the API)."""
+    return Release.objects.prefetch_related("services").order_by("-target_date", "-id")
 
 
 def releases_between(start, end):

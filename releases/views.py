@@ -1,5 +1,6 @@
 import calendar as pycalendar
 from datetime import date, timedelta
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -16,8 +17,9 @@ from delivery_portal.exports import csv_response, dated_filename
 
 from . import selectors, services
 from .domain import payloads, schedule, versions
+from .filtersets import ReleaseFilterSet
 from .forms import SCOPE_FORMS, CommsOwnerForm, ReleaseEditForm, ReleaseForm, RolloutForm, evidence_form_class
-from .models import CommsItem, Release
+from .models import CommsItem, ReleaseType
 from .notes import render_markdown
 from .services import SCOPE_MODELS
 
@@ -33,10 +35,21 @@ def _get_release(version):
     return selectors.release_or_404(version, selectors.release_detail_queryset())
 
 
+def _filtered_releases(params) -> ReleaseFilterSet:
+    """The list's FilterSet for the query string; the page and its CSV export share it (and
+    the API list its class), so all three match the same releases."""
+    return ReleaseFilterSet(params, queryset=selectors.release_list())
+
+
 @require_safe
 def release_list(request):
-    releases = list(selectors.release_list()[:200])
-    return render(request, "releases/list.html", {"releases": releases, "can_plan": _can_plan(request.user)})
+    filterset = _filtered_releases(request.GET)
+    releases = list(filterset.qs[:200])
+    filters = {name: value for name, value in filterset.form.cleaned_data.items() if value}
+    return render(request, "releases/list.html", {
+        "releases": releases, "can_plan": _can_plan(request.user), "filters": filters,
+        "querystring": urlencode(filters), "release_types": ReleaseType.choices,
+    })
 
 
 RELEASE_CSV_COLUMNS = [
@@ -52,8 +65,9 @@ RELEASE_CSV_COLUMNS = [
 
 @require_safe
 def release_list_csv(request):
-    """Every release as CSV, in the page's order (the page shows the newest 200; it has no filters)."""
-    releases = selectors.release_list().select_related("created_by")
+    """The list as CSV with the page's filters: every matching release (the page shows the
+    newest 200), in the page's order."""
+    releases = _filtered_releases(request.GET).qs.select_related("created_by")
     return csv_response(releases, RELEASE_CSV_COLUMNS, filename=dated_filename("releases"))
 
 
