@@ -6,16 +6,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
-from delivery_portal import roles
+from delivery_portal import formposts, roles
 from delivery_portal.audit import history_entries
-from delivery_portal.errors import ProcessError
 from delivery_portal.exports import csv_response, dated_filename
 from delivery_portal.strategy_guide import QUESTIONS, STRATEGIES, Strategy, recommend
 
 from . import domain, selectors
 from .charts import gate_figure
 from .filtersets import DeploymentFilterSet
-from .forms import GuideForm, PromoteForm, StartDeploymentForm
+from .forms import ConfirmForm, GuideForm, PromoteForm, ReasonForm, StartDeploymentForm
 from .models import DeploymentState
 from .services import controls, starting, traffic
 
@@ -85,46 +84,44 @@ START_FIELDS = ("service", "environment", "version", "strategy", "change", "rele
 def deployment_start(request):
     """The start form, with the strategy guide (its table, and its recommendation for the
     chosen service and release) next to the strategy field."""
-    can_start = roles.has_role(request.user, roles.DELIVERY_MANAGER)
-    refused = None
     values = request.POST if request.method == "POST" else request.GET
     recommendation = selectors.strategy_recommendation(
         service_slug=values.get("service"), release_version=values.get("release")
     )
     if request.method == "GET" and request.htmx and not request.htmx.history_restore_request:
         return render(request, "deployments/start.html#guide", {"recommended": recommendation, "strategies": STRATEGIES.values()})
+    refused, status = None, 200
+    if request.method == "POST":
+        roles.require_role(request.user, roles.DELIVERY_MANAGER)
     if request.method == "POST" and "recommend" in request.POST:
         # "Recommend a strategy" without JavaScript: the same form again, nothing started.
-        roles.require_role(request.user, roles.DELIVERY_MANAGER)
         form = StartDeploymentForm(initial={key: request.POST.get(key) for key in START_FIELDS if request.POST.get(key)})
     elif request.method == "POST":
-        roles.require_role(request.user, roles.DELIVERY_MANAGER)
         form = StartDeploymentForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                deployment = starting.deployment_request(
-                    service=data["service"], environment=data["environment"].strip(), version=data["version"].strip(),
-                    strategy=data["strategy"], change=data["change"], release=data["release"],
-                    critical=data["critical"], reason=data["reason"], by=request.user,
-                )
-            except ProcessError as exc:
-                form.add_error(None, exc.detail)
-            else:
-                if deployment.state == DeploymentState.REFUSED:
-                    refused = deployment
-                    for reason in deployment.refusal_reasons:
-                        form.add_error(None, reason)
-                else:
-                    messages.success(request, f"Deployment {deployment.pk} started.")
-                    return redirect("deployments:detail", pk=deployment.pk)
+        outcome = formposts.submit(form, lambda data: _request_deployment(data, by=request.user))
+        if outcome.ok and outcome.result.state != DeploymentState.REFUSED:
+            messages.success(request, f"Deployment {outcome.result.pk} started.")
+            return redirect("deployments:detail", pk=outcome.result.pk)
+        status = outcome.status
+        if outcome.ok:  # refused by its gates: recorded, and each reason said on the form
+            refused, status = outcome.result, formposts.REFUSED_STATUS
+            for reason in refused.refusal_reasons:
+                form.add_error(None, reason)
     else:
         initial = {key: request.GET[key] for key in ("service", "environment", "version", "release") if request.GET.get(key)}
         form = StartDeploymentForm(initial={**initial, "strategy": request.GET.get("strategy") or Strategy.CANARY})
     return render(request, "deployments/start.html", {
-        "form": form, "can_start": can_start, "refused": refused, "recommended": recommendation,
-        "strategies": STRATEGIES.values(),
-    })
+        "form": form, "can_start": roles.has_role(request.user, roles.DELIVERY_MANAGER), "refused": refused,
+        "recommended": recommendation, "strategies": STRATEGIES.values(),
+    }, status=status)
+
+
+def _request_deployment(data, *, by):
+    return starting.deployment_request(
+        service=data["service"], environment=data["environment"].strip(), version=data["version"].strip(),
+        strategy=data["strategy"], change=data["change"], release=data["release"],
+        critical=data["critical"], reason=data["reason"], by=by,
+    )
 
 
 def _detail_context(request, pk):
@@ -159,53 +156,48 @@ def deployment_detail(request, pk):
     return render(request, "deployments/detail.html", context)
 
 
-def _control(request, pk, action):
-    roles.require_role(request.user, roles.DELIVERY_MANAGER)
+def _control(request, pk, service, *, done: str, form_class=ReasonForm):
+    """One of a manager's controls: the posted form through formposts to
+    `service(deployment=, by=, **form data)`, its outcome as a message, then the live
+    partial (htmx) or back to the page."""
     deployment = get_object_or_404(selectors.deployments_with_detail(), pk=pk)
-    try:
-        if action == "promote":
-            form = PromoteForm(request.POST)
-            if not form.is_valid():
-                raise ProcessError("Promoting early needs a reason.", ["Promoting early needs a reason."])
-            controls.deployment_promote(deployment=deployment, by=request.user, reason=form.cleaned_data["reason"])
-        elif action == "confirm":
-            traffic.traffic_shift_confirm(deployment=deployment, by=request.user)
-        else:
-            service = {"pause": controls.deployment_pause, "resume": controls.deployment_resume,
-                       "rollback": controls.deployment_rollback}[action]
-            service(deployment=deployment, by=request.user, reason=request.POST.get("reason", ""))
-    except ProcessError as exc:
-        messages.error(request, exc.detail)
+    outcome = formposts.submit(
+        form_class(request.POST), lambda data: service(deployment=deployment, by=request.user, **data)
+    )
+    if outcome.ok:
+        messages.success(request, f"Deployment {deployment.pk}: {done}.")
     else:
-        words = {"pause": "paused", "resume": "resumed", "promote": "promoted to the next stage",
-                 "rollback": "rolled back", "confirm": "traffic shift confirmed"}
-        messages.success(request, f"Deployment {deployment.pk}: {words[action]}.")
+        formposts.message_failure(request, outcome)
     if request.htmx:
-        context = _detail_context(request, pk)
-        return render(request, "deployments/detail.html#live", context)
+        return render(request, "deployments/detail.html#live", _detail_context(request, pk))
     return redirect("deployments:detail", pk=pk)
 
 
 @require_POST
+@roles.role_required(roles.DELIVERY_MANAGER)
 def deployment_pause(request, pk):
-    return _control(request, pk, "pause")
+    return _control(request, pk, controls.deployment_pause, done="paused")
 
 
 @require_POST
+@roles.role_required(roles.DELIVERY_MANAGER)
 def deployment_resume(request, pk):
-    return _control(request, pk, "resume")
+    return _control(request, pk, controls.deployment_resume, done="resumed")
 
 
 @require_POST
+@roles.role_required(roles.DELIVERY_MANAGER)
 def deployment_promote(request, pk):
-    return _control(request, pk, "promote")
+    return _control(request, pk, controls.deployment_promote, done="promoted to the next stage", form_class=PromoteForm)
 
 
 @require_POST
+@roles.role_required(roles.DELIVERY_MANAGER)
 def deployment_rollback(request, pk):
-    return _control(request, pk, "rollback")
+    return _control(request, pk, controls.deployment_rollback, done="rolled back")
 
 
 @require_POST
+@roles.role_required(roles.DELIVERY_MANAGER)
 def confirm_shift(request, pk):
-    return _control(request, pk, "confirm")
+    return _control(request, pk, traffic.traffic_shift_confirm, done="traffic shift confirmed", form_class=ConfirmForm)

@@ -53,7 +53,7 @@ def test_start_form_starts_and_shows_refusal_reasons(client_for, service):
     response = client.post(reverse("deployments:start"), {"service": service.slug, "environment": "production",
                                                            "version": "3.2.0", "strategy": "big_bang"})
     page = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 409  # refused by a process rule, as the API answers
     assert "Refused by the gates" in page and "frozen" in page and "maintenance window" in page
     assert Deployment.objects.get(version="3.2.0").state == "refused"
 
