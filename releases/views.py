@@ -3,16 +3,14 @@ from datetime import date, timedelta
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import trigger_client_event
 
-from delivery_portal import concurrency, roles
+from delivery_portal import concurrency, formposts, roles
 from delivery_portal.audit import history_entries
-from delivery_portal.errors import ConcurrentEditError, ProcessError, add_to_form
 from delivery_portal.exports import csv_response, dated_filename
 
 from . import selectors, services
@@ -100,44 +98,40 @@ def release_calendar(request):
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def release_create(request):
-    form = ReleaseForm(request.POST or None)
+    form = ReleaseForm(request.POST if request.method == "POST" else None)
+    status = 200
     if request.method == "POST":
         roles.require_role(request.user, roles.DELIVERY_MANAGER)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                release = services.release_create(
-                    version=data["version"], product=data["product"], target_date=data["target_date"],
-                    services=list(data["services"]), by=request.user,
-                )
-            except ValidationError as exc:
-                add_to_form(form, exc)
-            else:
-                messages.success(request, f"Release {release.version} planned as a {release.release_type} release.")
-                return redirect("releases:detail", version=release.version)
-    return render(request, "releases/create.html", {"form": form, "can_plan": _can_plan(request.user)})
+        outcome = formposts.submit(form, lambda data: services.release_create(
+            version=data["version"], product=data["product"], target_date=data["target_date"],
+            services=list(data["services"]), by=request.user,
+        ))
+        if outcome.ok:
+            release = outcome.result
+            messages.success(request, f"Release {release.version} planned as a {release.release_type} release.")
+            return redirect("releases:detail", version=release.version)
+        status = outcome.status
+    return render(request, "releases/create.html", {"form": form, "can_plan": _can_plan(request.user)}, status=status)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def release_edit(request, version):
     """Move the target date, with a version check: a second editor is told, not overwritten."""
     release = _get_release(version)
-    form = ReleaseEditForm(request.POST or None,
+    form = ReleaseEditForm(request.POST if request.method == "POST" else None,
                            initial={"target_date": release.target_date, **concurrency.initial_version(release)})
+    status = 200
     if request.method == "POST":
         roles.require_role(request.user, roles.DELIVERY_MANAGER)
-        if form.is_valid():
-            try:
-                services.release_set_target_date(release=release, target_date=form.cleaned_data["target_date"],
-                                                 by=request.user, expected_version=form.cleaned_data["edit_version"])
-            except ConcurrentEditError as exc:
-                concurrency.form_conflict(form, exc)
-            except ProcessError as exc:
-                form.add_error(None, exc.detail)
-            else:
-                messages.success(request, f"Target date of {release.version} moved to {release.target_date:%A %d %B %Y}.")
-                return redirect("releases:detail", version=release.version)
-    return render(request, "releases/edit.html", {"release": release, "form": form, "can_plan": _can_plan(request.user)})
+        outcome = formposts.submit(form, lambda data: services.release_set_target_date(
+            release=release, target_date=data["target_date"], by=request.user, expected_version=data["edit_version"],
+        ))
+        if outcome.ok:
+            messages.success(request, f"Target date of {release.version} moved to {release.target_date:%A %d %B %Y}.")
+            return redirect("releases:detail", version=release.version)
+        status = outcome.status
+    context = {"release": release, "form": form, "can_plan": _can_plan(request.user)}
+    return render(request, "releases/edit.html", context, status=status)
 
 
 def _detail_context(request, release, *, scope_forms=None, comms_errors=None):
@@ -190,23 +184,21 @@ def scope_add(request, version, kind):
     if kind not in SCOPE_FORMS:
         raise Http404
     form = SCOPE_FORMS[kind](request.POST, prefix=kind)
-    if form.is_valid():
-        try:
-            item = services.scope_item_add(release=release, kind=kind, data=form.cleaned_data, by=request.user)
-        except ValidationError as exc:
-            add_to_form(form, exc)
-        else:
-            text = f"Added {item}."
-            if item.late:
-                text += " This scope change comes after T-7 and is flagged."
-            (messages.warning if item.late else messages.success)(request, text)
-            return _after_change(request, release, "scope")
-    if request.htmx:
+    outcome = formposts.submit(
+        form, lambda data: services.scope_item_add(release=release, kind=kind, data=data, by=request.user)
+    )
+    if outcome.ok:
+        item = outcome.result
+        text = f"Added {item}."
+        if item.late:
+            text += " This scope change comes after T-7 and is flagged."
+        (messages.warning if item.late else messages.success)(request, text)
+        return _after_change(request, release, "scope")
+    if request.htmx:  # 200: htmx swaps only successes, and the form with its errors is the answer
         forms = {k: f(prefix=k) for k, f in SCOPE_FORMS.items()}
         forms[kind] = form
         return render(request, "releases/detail.html#scope", _detail_context(request, release, scope_forms=forms))
-    messages.error(request, "The scope item was not added: " + "; ".join(
-        f"{field}: {' '.join(errs)}" for field, errs in form.errors.items()))
+    formposts.message_failure(request, outcome, prefix="The scope item was not added: ")
     return redirect("releases:detail", version=release.version)
 
 
@@ -220,20 +212,21 @@ def _scope_item(release, kind, pk):
 def scope_edit(request, version, kind, pk):
     release = _get_release(version)
     item = _scope_item(release, kind, pk)
-    form = SCOPE_FORMS[kind](request.POST or None, instance=item, prefix=f"edit-{kind}-{pk}")
+    form = SCOPE_FORMS[kind](request.POST if request.method == "POST" else None, instance=item,
+                             prefix=f"edit-{kind}-{pk}")
+    status = 200
     if request.method == "POST":
         roles.require_role(request.user, roles.DELIVERY_MANAGER)
-        if form.is_valid():
-            try:
-                services.scope_item_update(item=_scope_item(release, kind, pk), data=form.cleaned_data, by=request.user)
-            except ValidationError as exc:
-                add_to_form(form, exc)
-            else:
-                return _after_change(request, release, "scope")
+        outcome = formposts.submit(form, lambda data: services.scope_item_update(
+            item=_scope_item(release, kind, pk), data=data, by=request.user,
+        ))
+        if outcome.ok:
+            return _after_change(request, release, "scope")
+        status = outcome.status
     context = {"release": release, "item": item, "kind": kind, "form": form, "can_plan": _can_plan(request.user)}
-    if request.htmx:
+    if request.htmx:  # the row's form in place (200: htmx swaps only successes)
         return render(request, "releases/scope_edit.html#row_form", context)
-    return render(request, "releases/scope_edit.html", context)
+    return render(request, "releases/scope_edit.html", context, status=status)
 
 
 @require_POST
@@ -241,8 +234,11 @@ def scope_edit(request, version, kind, pk):
 def scope_remove(request, version, kind, pk):
     release = _get_release(version)
     item = _scope_item(release, kind, pk)
-    services.scope_item_remove(item=item, by=request.user)
-    messages.success(request, f"Removed {item}.")
+    outcome = formposts.call(None, lambda: services.scope_item_remove(item=item, by=request.user))
+    if outcome.ok:
+        messages.success(request, f"Removed {item}.")
+    else:
+        formposts.message_failure(request, outcome)
     return _after_change(request, release, "scope")
 
 
@@ -251,7 +247,9 @@ def scope_remove(request, version, kind, pk):
 def comms_toggle(request, version, kind):
     release = _get_release(version)
     item = get_object_or_404(CommsItem, release=release, kind=kind)
-    services.comms_item_set_done(item=item, done=request.POST.get("done") == "1", by=request.user)
+    done = request.POST.get("done") == "1"
+    outcome = formposts.call(None, lambda: services.comms_item_set_done(item=item, done=done, by=request.user))
+    formposts.message_failure(request, outcome)
     return _after_change(request, release, "comms")
 
 
@@ -263,20 +261,17 @@ def comms_owner(request, version, kind):
     release = _get_release(version)
     item = get_object_or_404(CommsItem, release=release, kind=kind)
     form = CommsOwnerForm(request.POST)
-    if form.is_valid():
-        try:
-            services.comms_item_set_owner(item=item, owner=form.cleaned_data["owner"], by=request.user)
-        except ValidationError as exc:
-            add_to_form(form, exc)
-        else:
-            messages.success(request, f"{item.get_kind_display()}: now owned by {form.cleaned_data['owner'].username}.")
-            return _after_change(request, release, "comms")
-    errors = {kind: " ".join(message for messages_ in form.errors.values() for message in messages_)}
-    context = _detail_context(request, release, comms_errors=errors)
+    outcome = formposts.submit(
+        form, lambda data: services.comms_item_set_owner(item=item, owner=data["owner"], by=request.user)
+    )
+    if outcome.ok:
+        messages.success(request, f"{item.get_kind_display()}: now owned by {form.cleaned_data['owner'].username}.")
+        return _after_change(request, release, "comms")
+    context = _detail_context(request, release, comms_errors={kind: formposts.form_errors_text(form)})
     if request.htmx:
         return render(request, "releases/detail.html#comms", context)  # 200: htmx swaps only successes
     context["history"] = history_entries(release)
-    return render(request, "releases/detail.html", context, status=400)
+    return render(request, "releases/detail.html", context, status=outcome.status)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -288,53 +283,51 @@ def evidence_record(request, version):
         form_class = evidence_form_class(criterion)
         form = form_class(request.POST if posted == criterion else None, prefix=criterion)
         forms.append({"criterion": criterion, "label": payloads.CRITERION_LABELS[criterion], "form": form})
+    status = 200
     if request.method == "POST":
         roles.require_role(request.user, roles.DELIVERY_MANAGER)
         entry = next((f for f in forms if f["criterion"] == posted), None)
         if entry is None:
             messages.error(request, "Choose which exit criterion this evidence is for.")
-        elif entry["form"].is_valid():
-            try:
-                services.evidence_record(release=release, criterion=posted, payload=entry["form"].payload(),
-                                         by=request.user)
-            except ValidationError as exc:
-                add_to_form(entry["form"], exc)
-            else:
+            status = formposts.INVALID_STATUS
+        else:
+            outcome = formposts.submit(entry["form"], lambda _data: services.evidence_record(
+                release=release, criterion=posted, payload=entry["form"].payload(), by=request.user,
+            ))
+            if outcome.ok:
                 verdict = selectors.release_recommendation(release)
                 messages.success(request, f"Evidence recorded for {entry['label'].lower()}. Recommendation: {verdict}.")
                 return redirect("releases:detail", version=release.version)
+            status = outcome.status
     evidence = selectors.newest_evidence(release)
     for entry in forms:
         entry["current"] = evidence.get(entry["criterion"])
         entry["current_text"] = payloads.evidence_summary(entry["current"].payload) if entry["current"] else ""
-    return render(request, "releases/evidence.html",
-                  {"release": release, "forms": forms, "can_plan": _can_plan(request.user)})
+    context = {"release": release, "forms": forms, "can_plan": _can_plan(request.user)}
+    return render(request, "releases/evidence.html", context, status=status)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def rollout_edit(request, version):
     release = _get_release(version)
     plan = release.rollout_plan if hasattr(release, "rollout_plan") else None
-    form = RolloutForm(request.POST or None, instance=plan, initial=concurrency.initial_version(release))
+    form = RolloutForm(request.POST if request.method == "POST" else None, instance=plan,
+                       initial=concurrency.initial_version(release))
+    status = 200
     if request.method == "POST":
         roles.require_role(request.user, roles.DELIVERY_MANAGER)
-        if form.is_valid():
-            data = dict(form.cleaned_data)
-            expected = data.pop(concurrency.VERSION_FIELD, None)
-            try:
-                services.rollout_plan_set(release=release, by=request.user, expected_version=expected, **data)
-            except (ValidationError, ProcessError) as exc:
-                if isinstance(exc, ValidationError):
-                    add_to_form(form, exc)
-                else:
-                    form.add_error(None, exc.detail)
-            else:
-                messages.success(request, "Rollout plan saved.")
-                return redirect("releases:detail", version=release.version)
+        outcome = formposts.submit(form, lambda data: services.rollout_plan_set(
+            release=release, by=request.user, expected_version=data.get(concurrency.VERSION_FIELD),
+            **{name: value for name, value in data.items() if name != concurrency.VERSION_FIELD},
+        ))
+        if outcome.ok:
+            messages.success(request, "Rollout plan saved.")
+            return redirect("releases:detail", version=release.version)
+        status = outcome.status
     return render(request, "releases/rollout.html", {
         "release": release, "form": form, "rollout": selectors.rollout_summary(release),
         "can_plan": _can_plan(request.user),
-    })
+    }, status=status)
 
 
 @require_safe

@@ -47,7 +47,7 @@ def test_create_release_page(client_for, portal_service, users):
     release = Release.objects.get(version="v1.2.0")
     assert release.release_type == "minor" and release.comms_items.count() == 4
     response = client.post("/releases/new/", {"version": "v1.2.0", "product": "portal", "target_date": "2024-03-04"})
-    assert response.status_code == 200 and "already exists" in response.content.decode()
+    assert response.status_code == 400 and "already exists" in response.content.decode()
     response = client.post("/releases/new/", {"version": "1.2", "product": "portal", "target_date": "2024-03-04"})
     assert "not a semantic version" in response.content.decode()
     assert client_for("cab1").post("/releases/new/", {"version": "v9.0.0", "product": "p", "target_date": "2024-03-04"}).status_code == 403
@@ -124,7 +124,7 @@ def test_evidence_form(client_for, sample_release):
     assert response.status_code == 302
     assert Evidence.objects.filter(criterion="uat_signoff").first().payload["signed_off_at"] == "2024-01-24T09:30:00+00:00"
     response = client.post("/releases/v2.5.0/evidence/", {"criterion": "performance", "performance-p99_ms": "abc"})
-    assert response.status_code == 200 and "errorlist" in response.content.decode()
+    assert response.status_code == 400 and "errorlist" in response.content.decode()
     response = client.post("/releases/v2.5.0/evidence/", {"criterion": "runbook", "runbook-reviewed": "on",
                                                            "runbook-reviewed_at": "2024-01-24T09:30"})
     assert response.status_code == 302
@@ -143,7 +143,7 @@ def test_rollout_plan_form(client_for, sample_release):
     assert readiness["monitoring_hours"] == 48
     response = client.post("/releases/v2.5.0/rollout/", {"strategy": "", "monitoring_hours": "24",
                                                          "window_start": "2024-01-25T10:00", "window_end": "2024-01-25T08:00"})
-    assert response.status_code == 200 and "must end after" in response.content.decode()
+    assert response.status_code == 400 and "must end after" in response.content.decode()
 
 
 def test_release_notes_preview_and_download(client_for, sample_release, users):
