@@ -78,6 +78,9 @@ def strategy_guide(request):
     })
 
 
+# The regions of the pages that htmx swaps: the element's id, which htmx sends as HX-Target.
+GUIDE_REGION = "strategy-guide"  # the start page's recommendation, swapped when the service changes
+LIVE_REGION = "live"  # the detail page's live part, polled and swapped after each control
 START_FIELDS = ("service", "environment", "version", "strategy", "change", "release", "critical", "reason")
 
 
@@ -88,7 +91,7 @@ def deployment_start(request):
     recommendation = selectors.strategy_recommendation(
         service_slug=values.get("service"), release_version=values.get("release")
     )
-    if request.method == "GET" and request.htmx and not request.htmx.history_restore_request:
+    if request.method == "GET" and request.htmx and request.htmx.target == GUIDE_REGION:
         return render(request, "deployments/start.html#guide", {"recommended": recommendation, "strategies": STRATEGIES.values()})
     refused, status = None, 200
     if request.method == "POST":
@@ -150,7 +153,7 @@ def _detail_context(request, pk):
 @require_safe
 def deployment_detail(request, pk):
     context = _detail_context(request, pk)
-    if request.htmx:
+    if request.htmx and request.htmx.target == LIVE_REGION:
         return render(request, "deployments/detail.html#live", context)
     context["history"] = history_entries(context["deployment"])
     return render(request, "deployments/detail.html", context)

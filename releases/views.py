@@ -21,6 +21,7 @@ from .models import CommsItem, ReleaseType
 from .notes import render_markdown
 from .services import SCOPE_MODELS
 
+# The release page's swappable regions: the id of each element, which htmx sends as HX-Target.
 PARTIALS = {"scope", "readiness", "comms"}
 
 
@@ -159,11 +160,12 @@ def _detail_context(request, release, *, scope_forms=None, comms_errors=None):
 
 @require_safe
 def release_detail(request, version):
+    """The release page; an htmx request that targets one of its regions (the element's id,
+    sent as HX-Target) gets that region's partial."""
     release = _get_release(version)
     context = _detail_context(request, release)
-    part = request.GET.get("partial")
-    if request.htmx and part in PARTIALS:
-        return render(request, f"releases/detail.html#{part}", context)
+    if request.htmx and request.htmx.target in PARTIALS:
+        return render(request, f"releases/detail.html#{request.htmx.target}", context)
     context["history"] = history_entries(release)
     return render(request, "releases/detail.html", context)
 

@@ -66,9 +66,11 @@ def test_detail_page_live_partial_and_controls(client_for, fast_canary, users):
     assert "Traffic moved to 5%" in page
     client.post(reverse("deployments:confirm-shift", args=[deployment.pk]))
     engine.metrics_push(deployment=deployment, error_rate=0.002, p99_ms=210, healthy=True)
-    partial = client.get(reverse("deployments:detail", args=[deployment.pk]), HTTP_HX_REQUEST="true")
+    partial = client.get(reverse("deployments:detail", args=[deployment.pk]), HTTP_HX_REQUEST="true", HTTP_HX_TARGET="live")
     html = partial.content.decode()
     assert "<html" not in html and 'id="live"' in html
+    whole = client.get(reverse("deployments:detail", args=[deployment.pk]), HTTP_HX_REQUEST="true")
+    assert "<html" in whole.content.decode()  # htmx aiming at no region of the page (hx-boost): the page
     assert 'data-testid="traffic">5%' in html and "210" in html
     response = client.post(reverse("deployments:pause", args=[deployment.pk]), HTTP_HX_REQUEST="true")
     assert "Paused" in response.content.decode() and 'id="live"' in response.content.decode()
@@ -131,7 +133,7 @@ def test_start_page_shows_the_strategy_guide_and_the_recommendation_for_the_serv
     assert f'<option value="{service.slug}" selected>' in page  # the form is filled in with the service
 
     critical = ServiceFactory(slug="ledger", name="Ledger", tier="critical")
-    partial = client.get(reverse("deployments:start"), {"service": "ledger"}, headers={"HX-Request": "true"}).content.decode()
+    partial = client.get(reverse("deployments:start"), {"service": "ledger"}, headers={"HX-Request": "true", "HX-Target": "strategy-guide"}).content.decode()
     assert partial.lstrip().startswith('<div id="strategy-guide"') and "<html" not in partial
     assert "Blue-green" in partial and "Ledger is a critical service" in partial
 

@@ -64,8 +64,11 @@ def test_scope_add_edit_remove_in_place(client_for, sample_release):
     assert 'hx-swap-oob="true"' in html  # the message comes along
     fix = BugFix.objects.get(title="Crash on save")
     # the readiness panel refreshes itself and now fails on the open P1
-    panel = client.get("/releases/v2.5.0/?partial=readiness", **HX).content.decode()
+    panel = client.get("/releases/v2.5.0/", HTTP_HX_TARGET="readiness", **HX).content.decode()
     assert 'data-testid="verdict">NO-GO<' in panel and "1 in this release&#x27;s scope" in panel
+    assert "<html" not in panel and panel.lstrip().startswith('<section id="readiness"')
+    page = client.get("/releases/v2.5.0/", **HX).content.decode()  # htmx aiming at no region: the page
+    assert "<html" in page and 'hx-get="/releases/v2.5.0/" hx-trigger="releaseChanged from:body"' in page
     # edit: the row form, then the save
     form = client.get(f"/releases/v2.5.0/scope/bug_fix/{fix.pk}/edit/", **HX).content.decode()
     assert f'id="scope-bug_fix-{fix.pk}"' in form and "<html" not in form
@@ -76,7 +79,7 @@ def test_scope_add_edit_remove_in_place(client_for, sample_release):
     assert response.status_code == 200
     fix.refresh_from_db()
     assert fix.status == "resolved"
-    panel = client.get("/releases/v2.5.0/?partial=readiness", **HX).content.decode()
+    panel = client.get("/releases/v2.5.0/", HTTP_HX_TARGET="readiness", **HX).content.decode()
     assert 'data-testid="verdict">CONDITIONAL GO<' in panel
     # remove without JavaScript: a redirect back
     response = client.post(f"/releases/v2.5.0/scope/bug_fix/{fix.pk}/remove/")
