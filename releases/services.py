@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from delivery_portal import concurrency
+from delivery_portal.audit import save_with_history
 from delivery_portal.errors import ProcessError
 from delivery_portal.notifications import notify
 from delivery_portal.strategy_guide import Strategy
@@ -70,9 +71,8 @@ def _retype(new_types: dict, *, because: Release, by=None) -> None:
         return
     for release in Release.objects.filter(pk__in=new_types):
         release.release_type = new_types[release.pk]
-        release._history_user = by
-        release._change_reason = f"type recomputed: {because.version} is now an earlier release of {release.product}"
-        release.save(update_fields=["release_type"])
+        reason = f"type recomputed: {because.version} is now an earlier release of {release.product}"
+        save_with_history(release, by=by, reason=reason, update_fields=["release_type"])
 
 
 def _scope_finalised(release) -> bool:
@@ -220,9 +220,7 @@ def comms_item_set_owner(*, item: CommsItem, owner, by=None) -> CommsItem:
     item.owner = owner
     if not item.done:
         item.reminded_at = None
-    item._history_user = by
-    item._change_reason = f"owner changed from {previous} to {owner.username}"
-    item.save()
+    save_with_history(item, by=by, reason=f"owner changed from {previous} to {owner.username}")
     return item
 
 
