@@ -49,58 +49,71 @@ def validate_payload(criterion: str, payload: dict) -> tuple[dict, dict[str, lis
         if value is None or value == "":
             errors[name] = ["This field is required."]
             continue
-        if kind in ("count", "positive", "non_negative"):
-            if isinstance(value, bool):
-                errors[name] = ["A number is required."]
-                continue
-            try:
-                number = float(value)
-            except (TypeError, ValueError):
-                errors[name] = ["A number is required."]
-                continue
-            if number != number or number in (float("inf"), float("-inf")):
-                errors[name] = ["A finite number is required."]
-                continue
-            if kind == "count":
-                if number != int(number) or number < 0:
-                    errors[name] = ["A whole number of 0 or more is required."]
-                    continue
-                clean[name] = int(number)
-            elif kind == "positive":
-                if number <= 0:
-                    errors[name] = ["Must be greater than 0."]
-                    continue
-                clean[name] = int(number) if number == int(number) else number
-            else:
-                if number < 0:
-                    errors[name] = ["Must be 0 or more."]
-                    continue
-                clean[name] = number
-        elif kind == "text":
-            if not isinstance(value, str) or not value.strip():
-                errors[name] = ["A non-empty text is required."]
-                continue
-            clean[name] = value.strip()[:200]
-        elif kind == "bool":
-            if not isinstance(value, bool):
-                errors[name] = ["Must be true or false."]
-                continue
-            clean[name] = value
-        elif kind == "timestamp":
-            parsed = value
-            if isinstance(value, str):
-                try:
-                    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-                except ValueError:
-                    parsed = None
-            if not isinstance(parsed, datetime):
-                errors[name] = ["An ISO 8601 timestamp is required, e.g. 2024-01-23T10:00:00+00:00."]
-                continue
-            if parsed.tzinfo is None:
-                errors[name] = ["The timestamp needs an offset, e.g. +00:00."]
-                continue
-            clean[name] = parsed.isoformat()
+        try:
+            clean[name] = _CLEANERS[kind](value, kind)
+        except InvalidValue as exc:
+            errors[name] = [str(exc)]
     return clean, errors
+
+
+class InvalidValue(ValueError):
+    """A payload field's value that its kind does not allow; the message says what would do."""
+
+
+def _number(value, kind: str):
+    """A count (whole, 0 or more), a positive number or a non-negative one."""
+    if isinstance(value, bool):
+        raise InvalidValue("A number is required.")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise InvalidValue("A number is required.") from None
+    if number != number or number in (float("inf"), float("-inf")):
+        raise InvalidValue("A finite number is required.")
+    if kind == "count":
+        if number != int(number) or number < 0:
+            raise InvalidValue("A whole number of 0 or more is required.")
+        return int(number)
+    if kind == "positive":
+        if number <= 0:
+            raise InvalidValue("Must be greater than 0.")
+        return int(number) if number == int(number) else number
+    if number < 0:
+        raise InvalidValue("Must be 0 or more.")
+    return number
+
+
+def _text(value, _kind: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidValue("A non-empty text is required.")
+    return value.strip()[:200]
+
+
+def _bool(value, _kind: str) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidValue("Must be true or false.")
+    return value
+
+
+def _timestamp(value, _kind: str) -> str:
+    """An ISO 8601 timestamp with an offset (``Z`` is UTC), kept in ISO form."""
+    parsed = value
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            parsed = None
+    if not isinstance(parsed, datetime):
+        raise InvalidValue("An ISO 8601 timestamp is required, e.g. 2024-01-23T10:00:00+00:00.")
+    if parsed.tzinfo is None:
+        raise InvalidValue("The timestamp needs an offset, e.g. +00:00.")
+    return parsed.isoformat()
+
+
+_CLEANERS = {
+    "count": _number, "positive": _number, "non_negative": _number,
+    "text": _text, "bool": _bool, "timestamp": _timestamp,
+}
 
 
 def evidence_summary(payload: dict) -> str:
