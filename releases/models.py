@@ -154,6 +154,10 @@ class Evidence(models.Model):
         return f"{self.release} {self.criterion} @ {self.recorded_at:%Y-%m-%d %H:%M}"
 
 
+# A release's scope items by the kind named in URLs, forms and the API.
+SCOPE_MODELS = {"feature": Feature, "bug_fix": BugFix, "dependency": Dependency}
+
+
 class CommsKind(models.TextChoices):
     T_MINUS_7 = "t_minus_7", "T-7 scope finalised"
     T_MINUS_1 = "t_minus_1", "T-1 go/no-go decision"

@@ -2,12 +2,13 @@
 
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from delivery_portal.strategy_guide import STRATEGIES, recommend_for_release
 
 from .domain import criteria, schedule, versions
-from .models import BugFix, CommsItem, Dependency, Evidence, Release, RolloutPlan
+from .models import SCOPE_MODELS, BugFix, CommsItem, Dependency, Evidence, Release, RolloutPlan
 
 
 def release_detail_queryset():
@@ -227,6 +228,18 @@ def release_notes(release: Release) -> str:
 
     release = release_detail_queryset().get(pk=release.pk)
     return release_notes_markdown(release, rollout=rollout_summary(release), deployments=release_deployments(release))
+
+
+def scope_item_or_404(release: Release, kind: str, pk: int):
+    """A feature, bug fix or dependency of `release` by its kind and id; Http404 otherwise."""
+    if kind not in SCOPE_MODELS:
+        raise Http404(f"No scope kind {kind}.")
+    return get_object_or_404(SCOPE_MODELS[kind], release=release, pk=pk)
+
+
+def comms_item_or_404(release: Release, kind: str) -> CommsItem:
+    """The checklist item of `release` for `kind` (t_minus_7, ...); Http404 otherwise."""
+    return get_object_or_404(CommsItem, release=release, kind=kind)
 
 
 def late_scope_changes(release: Release):

@@ -15,9 +15,8 @@ from sla.models import Service
 
 from . import selectors
 from .domain import payloads, schedule, versions
-from .models import BugFix, CommsItem, CommsKind, Dependency, Evidence, Feature, Release, RolloutPlan, ScopeChange
+from .models import SCOPE_MODELS, CommsItem, CommsKind, Evidence, Release, RolloutPlan, ScopeChange
 
-SCOPE_MODELS = {"feature": Feature, "bug_fix": BugFix, "dependency": Dependency}
 SCOPE_FIELDS = {
     "feature": ("title", "ticket", "status"),
     "bug_fix": ("title", "ticket", "priority", "status"),

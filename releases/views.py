@@ -4,7 +4,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import trigger_client_event
@@ -17,9 +17,8 @@ from . import selectors, services
 from .domain import payloads, schedule, versions
 from .filtersets import ReleaseFilterSet
 from .forms import SCOPE_FORMS, CommsOwnerForm, ReleaseEditForm, ReleaseForm, RolloutForm, evidence_form_class
-from .models import CommsItem, ReleaseType
+from .models import ReleaseType
 from .notes import render_markdown
-from .services import SCOPE_MODELS
 
 # The release page's swappable regions: the id of each element, which htmx sends as HX-Target.
 PARTIALS = {"scope", "readiness", "comms"}
@@ -204,23 +203,17 @@ def scope_add(request, version, kind):
     return redirect("releases:detail", version=release.version)
 
 
-def _scope_item(release, kind, pk):
-    if kind not in SCOPE_MODELS:
-        raise Http404
-    return get_object_or_404(SCOPE_MODELS[kind], release=release, pk=pk)
-
-
 @require_http_methods(["GET", "HEAD", "POST"])
 def scope_edit(request, version, kind, pk):
     release = _get_release(version)
-    item = _scope_item(release, kind, pk)
+    item = selectors.scope_item_or_404(release, kind, pk)
     form = SCOPE_FORMS[kind](request.POST if request.method == "POST" else None, instance=item,
                              prefix=f"edit-{kind}-{pk}")
     status = 200
     if request.method == "POST":
         roles.require_role(request.user, roles.DELIVERY_MANAGER)
         outcome = formposts.submit(form, lambda data: services.scope_item_update(
-            item=_scope_item(release, kind, pk), data=data, by=request.user,
+            item=selectors.scope_item_or_404(release, kind, pk), data=data, by=request.user,
         ))
         if outcome.ok:
             return _after_change(request, release, "scope")
@@ -235,7 +228,7 @@ def scope_edit(request, version, kind, pk):
 @roles.role_required(roles.DELIVERY_MANAGER)
 def scope_remove(request, version, kind, pk):
     release = _get_release(version)
-    item = _scope_item(release, kind, pk)
+    item = selectors.scope_item_or_404(release, kind, pk)
     outcome = formposts.call(None, lambda: services.scope_item_remove(item=item, by=request.user))
     if outcome.ok:
         messages.success(request, f"Removed {item}.")
@@ -248,7 +241,7 @@ def scope_remove(request, version, kind, pk):
 @roles.role_required(roles.DELIVERY_MANAGER)
 def comms_toggle(request, version, kind):
     release = _get_release(version)
-    item = get_object_or_404(CommsItem, release=release, kind=kind)
+    item = selectors.comms_item_or_404(release, kind)
     done = request.POST.get("done") == "1"
     outcome = formposts.call(None, lambda: services.comms_item_set_done(item=item, done=done, by=request.user))
     formposts.message_failure(request, outcome)
@@ -261,7 +254,7 @@ def comms_owner(request, version, kind):
     """Hand a checklist item to another owner: htmx swaps the checklist in place; without
     JavaScript a plain POST comes back to the release page (400 with the error on the page)."""
     release = _get_release(version)
-    item = get_object_or_404(CommsItem, release=release, kind=kind)
+    item = selectors.comms_item_or_404(release, kind)
     form = CommsOwnerForm(request.POST)
     outcome = formposts.submit(
         form, lambda data: services.comms_item_set_owner(item=item, owner=data["owner"], by=request.user)
