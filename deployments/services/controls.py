@@ -10,8 +10,8 @@ from delivery_portal.outbox import enqueue
 
 from .. import domain
 from ..models import OPEN_STAGE_STATES, Deployment, StageState, TrafficShift
-from .events import _event, _move, _require_manager
-from .stages import ADVANCE_TASK, _advance, _current_stage, _halt
+from .events import event_add, require_manager, state_move
+from .stages import ADVANCE_TASK, current_stage_of, rollout_halt, stage_advance
 
 
 def _locked(deployment):
@@ -20,24 +20,24 @@ def _locked(deployment):
 
 @transaction.atomic
 def deployment_pause(*, deployment, by, reason="", at=None) -> Deployment:
-    _require_manager(by)
+    require_manager(by)
     deployment, at = _locked(deployment), at or timezone.now()
     from_state = deployment.state
-    _move(deployment, "pause")
+    state_move(deployment, "pause")
     deployment.save(update_fields=["state"])
-    _event(deployment, "pause", at=at, actor=by, from_state=from_state, reason=reason)
+    event_add(deployment, "pause", at=at, actor=by, from_state=from_state, reason=reason)
     return deployment
 
 
 @transaction.atomic
 def deployment_resume(*, deployment, by, reason="", at=None) -> Deployment:
-    _require_manager(by)
+    require_manager(by)
     deployment, at = _locked(deployment), at or timezone.now()
     from_state = deployment.state
-    _move(deployment, "resume")
+    state_move(deployment, "resume")
     deployment.save(update_fields=["state"])
-    _event(deployment, "resume", at=at, actor=by, from_state=from_state, reason=reason)
-    stage = _current_stage(deployment)
+    event_add(deployment, "resume", at=at, actor=by, from_state=from_state, reason=reason)
+    stage = current_stage_of(deployment)
     if stage is not None and stage.state in OPEN_STAGE_STATES:
         if stage.state == StageState.HOLDING:
             stage.state = StageState.MONITORING
@@ -50,23 +50,23 @@ def deployment_resume(*, deployment, by, reason="", at=None) -> Deployment:
 @transaction.atomic
 def deployment_promote(*, deployment, by, reason, at=None) -> Deployment:
     """Skip the rest of the current stage's monitoring (recorded with the reason)."""
-    _require_manager(by)
+    require_manager(by)
     if not (reason or "").strip():
         raise ProcessError("Promoting early needs a reason.", ["Promoting early needs a reason."])
     deployment, at = _locked(deployment), at or timezone.now()
     if (deployment.state, "promote") not in domain.TRANSITIONS:
-        _move(deployment, "promote")  # raises ProcessError saying why
-    stage = _current_stage(deployment)
+        state_move(deployment, "promote")  # raises ProcessError saying why
+    stage = current_stage_of(deployment)
     if stage is None:
         raise ProcessError("There is no stage to promote.", ["There is no stage to promote."])
     deployment.shifts.filter(state=TrafficShift.State.PENDING).update(state=TrafficShift.State.SUPERSEDED)
-    _advance(deployment, stage, at=at, actor=by, action="promote", reason=reason.strip())
+    stage_advance(deployment, stage, at=at, actor=by, action="promote", reason=reason.strip())
     return deployment
 
 
 @transaction.atomic
 def deployment_rollback(*, deployment, by, reason="", at=None) -> Deployment:
-    _require_manager(by)
+    require_manager(by)
     deployment, at = _locked(deployment), at or timezone.now()
-    _halt(deployment, action="rollback", reason=(reason or "").strip() or f"Rolled back by {by}.", at=at, actor=by)
+    rollout_halt(deployment, action="rollback", reason=(reason or "").strip() or f"Rolled back by {by}.", at=at, actor=by)
     return deployment

@@ -12,7 +12,7 @@ from .. import domain
 from ..models import OPEN_STAGE_STATES, Deployment, DeploymentState, MetricSample
 from ..providers import ProviderError, get_provider
 from ..selectors import environment_config
-from .stages import _current_stage, _evaluate, _halt, _stage_end
+from .stages import current_stage_of, gates_evaluate, rollout_halt, stage_end
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ def rollout_tick(*, deployment_id: int, at=None) -> str | None:
         if deployment.state not in domain.ACTIVE:
             return deployment.state
         at = at or timezone.now()
-        stage = _current_stage(deployment)
+        stage = current_stage_of(deployment)
         if stage is None or stage.state not in OPEN_STAGE_STATES:
             return deployment.state  # traffic still moving: nothing to judge yet
         if pulled is not None:
@@ -50,7 +50,7 @@ def rollout_tick(*, deployment_id: int, at=None) -> str | None:
         if deployment.state in (DeploymentState.RUNNING, DeploymentState.HOLDING) and stage.due_at and stage.due_at <= at:
             if deployment.state == DeploymentState.HOLDING and pulled is None:
                 return deployment.state  # push provider: only a new sample can end a hold
-            _stage_end(deployment, stage, at=at)
+            stage_end(deployment, stage, at=at)
         return deployment.state
 
 
@@ -61,9 +61,9 @@ def _sample(deployment, stage, metrics, *, at, source, note="") -> bool:
         error_rate=None if domain._missing(metrics.error_rate) else metrics.error_rate,
         p99_ms=None if domain._missing(metrics.p99_ms) else metrics.p99_ms, healthy=metrics.healthy,
     )
-    result = _evaluate(deployment, stage, metrics, at=at, trigger=source)
+    result = gates_evaluate(deployment, stage, metrics, at=at, trigger=source)
     if result.decision == "breach":
-        _halt(deployment, action="breach", reason=" ".join(result.reasons), at=at, stage=stage)
+        rollout_halt(deployment, action="breach", reason=" ".join(result.reasons), at=at, stage=stage)
         return True
     if note:
         log.warning("deployment %s: %s", deployment.pk, note)
@@ -79,7 +79,7 @@ def metrics_push(*, deployment, at=None, error_rate=None, p99_ms=None, healthy=N
         detail = f"Deployment {deployment.pk} is {deployment.get_state_display().lower()}; it takes no metrics."
         raise ProcessError(detail, [detail])
     at = at or timezone.now()
-    stage = _current_stage(deployment)
+    stage = current_stage_of(deployment)
     metrics = domain.Metrics(error_rate, p99_ms, healthy)
     if stage is None or stage.state not in OPEN_STAGE_STATES:
         # Traffic not moved yet: a breach still counts (the new version is deployed).
@@ -91,5 +91,5 @@ def metrics_push(*, deployment, at=None, error_rate=None, p99_ms=None, healthy=N
     if deployment.state == DeploymentState.HOLDING or (
         deployment.state == DeploymentState.RUNNING and stage.due_at and stage.due_at <= timezone.now()
     ):
-        _stage_end(deployment, stage, at=max(at, stage.due_at) if stage.due_at else at)
+        stage_end(deployment, stage, at=max(at, stage.due_at) if stage.due_at else at)
     return deployment

@@ -10,7 +10,7 @@ from .. import domain
 from ..models import DeploymentCommit, DeploymentEvent
 
 
-def _event(deployment, action, *, at, actor=None, from_state="", reason="", details=None, stage=None):
+def event_add(deployment, action, *, at, actor=None, from_state="", reason="", details=None, stage=None):
     return DeploymentEvent.objects.create(
         deployment=deployment,
         at=at,
@@ -25,19 +25,19 @@ def _event(deployment, action, *, at, actor=None, from_state="", reason="", deta
     )
 
 
-def _move(deployment, action):
+def state_move(deployment, action):
     try:
         deployment.state = domain.transition(deployment.state, action)
     except domain.TransitionError as exc:
         raise ProcessError(str(exc), [str(exc)]) from None
 
 
-def _require_manager(user):
+def require_manager(user):
     if user is not None and not roles.has_role(user, roles.DELIVERY_MANAGER):
         raise PermissionDenied("Only delivery managers start and control deployments.")
 
 
-def _add_commits(deployment, commits):
+def commits_add(deployment, commits):
     seen = set()
     for commit in commits or ():
         sha = commit["sha"]

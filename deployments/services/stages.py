@@ -18,32 +18,32 @@ from .. import domain
 from ..models import DeploymentState, GateEvaluation, StageState, TrafficShift
 from ..routers import get_router
 from ..selectors import environment_config
-from .events import _event, _move
+from .events import event_add, state_move
 
 ADVANCE_TASK = "deployments.tasks.advance_rollout"
 SHIFT_TASK = "deployments.tasks.apply_traffic_shift"
 
 
-def _enter_stage(deployment, stage, *, at, actor=None, config=None):
+def stage_enter(deployment, stage, *, at, actor=None, config=None):
     config = config or environment_config(deployment.environment)
     deployment.current_stage = stage.index
     stage.state = StageState.SHIFTING
     stage.save(update_fields=["state"])
     deployment.save()
     if stage.traffic_percent == deployment.traffic_percent:
-        _shift_done(deployment, None, stage=stage, at=at, actor=actor)
+        shift_done(deployment, None, stage=stage, at=at, actor=actor)
         return
     shift = TrafficShift.objects.create(
         deployment=deployment, stage=stage, from_percent=deployment.traffic_percent,
         to_percent=stage.traffic_percent, router_kind=config.router_kind,
     )
-    _event(deployment, "shift_requested", at=at, actor=actor, stage=stage,
+    event_add(deployment, "shift_requested", at=at, actor=actor, stage=stage,
            details={"from": shift.from_percent, "to": shift.to_percent, "router": config.router_kind})
     if get_router(config.router_kind).automatic:
         enqueue(SHIFT_TASK, shift_id=shift.pk)
 
 
-def _shift_done(deployment, shift, *, stage, at, actor=None):
+def shift_done(deployment, shift, *, stage, at, actor=None):
     """Traffic has moved: monitoring of the stage begins (or, for a rollback, it is over)."""
     if shift is not None:
         shift.state = TrafficShift.State.APPLIED
@@ -52,7 +52,7 @@ def _shift_done(deployment, shift, *, stage, at, actor=None):
         shift.save(update_fields=["state", "applied_at", "applied_by"])
         deployment.traffic_percent = shift.to_percent
         deployment.save(update_fields=["traffic_percent"])
-        _event(deployment, "traffic_restored" if shift.is_rollback else "traffic_shifted", at=at, actor=actor,
+        event_add(deployment, "traffic_restored" if shift.is_rollback else "traffic_shifted", at=at, actor=actor,
                stage=stage, details={"from": shift.from_percent, "to": shift.to_percent, "router": shift.router_kind})
     if shift is not None and shift.is_rollback:
         return
@@ -63,12 +63,12 @@ def _shift_done(deployment, shift, *, stage, at, actor=None):
     if stage.monitor_minutes <= 0:
         # Nothing to watch: the stage passes as soon as its traffic has moved.
         if deployment.state == DeploymentState.RUNNING:
-            _advance(deployment, stage, at=at, actor=None, action="advance")
+            stage_advance(deployment, stage, at=at, actor=None, action="advance")
         return
     enqueue(ADVANCE_TASK, countdown=math.ceil(stage.monitor_minutes * 60), deployment_id=deployment.pk, stage_index=stage.index)
 
 
-def _evaluate(deployment, stage, metrics, *, at, trigger, gates=None):
+def gates_evaluate(deployment, stage, metrics, *, at, trigger, gates=None):
     result = domain.evaluate_gates(
         metrics, p99_threshold_ms=deployment.service.p99_threshold_ms,
         gates=tuple(gates if gates is not None else (stage.gates if stage else domain.ALL_GATES)),
@@ -87,69 +87,69 @@ def _evaluate(deployment, stage, metrics, *, at, trigger, gates=None):
     return result
 
 
-def _current_stage(deployment):
+def current_stage_of(deployment):
     if deployment.current_stage is None:
         return None
     return deployment.stages.filter(index=deployment.current_stage).first()
 
 
-def _stage_end(deployment, stage, *, at):
+def stage_end(deployment, stage, *, at):
     """At or after the stage's due time: pass -> next stage; no data -> hold; breach -> halt."""
     if stage.monitor_minutes <= 0:
-        _advance(deployment, stage, at=at, action="advance")  # nothing to watch
+        stage_advance(deployment, stage, at=at, action="advance")  # nothing to watch
         return None
     samples = [
         domain.Metrics(s.error_rate, s.p99_ms, s.healthy)
         for s in deployment.samples.filter(stage=stage, at__gte=stage.started_at)
     ]
-    result = _evaluate(deployment, stage, domain.worst_of(samples), at=at, trigger="stage_end")
+    result = gates_evaluate(deployment, stage, domain.worst_of(samples), at=at, trigger="stage_end")
     if result.decision == "breach":
-        _halt(deployment, action="breach", reason=" ".join(result.reasons), at=at, stage=stage)
+        rollout_halt(deployment, action="breach", reason=" ".join(result.reasons), at=at, stage=stage)
     elif result.decision == "no_data":
         if deployment.state != DeploymentState.HOLDING:
             from_state = deployment.state
-            _move(deployment, "hold")
+            state_move(deployment, "hold")
             deployment.save(update_fields=["state"])
             stage.state = StageState.HOLDING
             stage.save(update_fields=["state"])
             why = "No data is not a pass: " + " ".join(result.reasons)
-            _event(deployment, "hold", at=at, from_state=from_state, stage=stage, reason=why)
-            _tell(deployment, "deployment.holding", f"{deployment} is holding at {deployment.traffic_percent}%. {why}")
+            event_add(deployment, "hold", at=at, from_state=from_state, stage=stage, reason=why)
+            rollout_notify(deployment, "deployment.holding", f"{deployment} is holding at {deployment.traffic_percent}%. {why}")
     else:
-        _advance(deployment, stage, at=at, action="advance")
+        stage_advance(deployment, stage, at=at, action="advance")
     return result
 
 
-def _advance(deployment, stage, *, at, actor=None, action="advance", reason=""):
+def stage_advance(deployment, stage, *, at, actor=None, action="advance", reason=""):
     stage.state = StageState.PROMOTED if action == "promote" else StageState.PASSED
     stage.finished_at = at
     stage.save(update_fields=["state", "finished_at"])
     following = deployment.stages.filter(index__gt=stage.index).order_by("index").first()
     from_state = deployment.state
     if following is None:
-        _move(deployment, "complete" if action != "promote" else "promote")
+        state_move(deployment, "complete" if action != "promote" else "promote")
         deployment.state = DeploymentState.SUCCEEDED
         deployment.current_stage = None
         deployment.finished_at = at
         deployment.save()
         if deployment.strategy == Strategy.BLUE_GREEN and not reason:
             reason = "The old colour may now be retired."
-        _event(deployment, action if action == "promote" else "complete", at=at, actor=actor, from_state=from_state,
+        event_add(deployment, action if action == "promote" else "complete", at=at, actor=actor, from_state=from_state,
                reason=reason, stage=stage)
-        _tell(deployment, "deployment.succeeded", f"{deployment} completed: 100% of the traffic on {deployment.version}.")
+        rollout_notify(deployment, "deployment.succeeded", f"{deployment} completed: 100% of the traffic on {deployment.version}.")
         return
-    _move(deployment, action)
+    state_move(deployment, action)
     deployment.save(update_fields=["state"])
-    _event(deployment, action, at=at, actor=actor, from_state=from_state, reason=reason, stage=stage,
+    event_add(deployment, action, at=at, actor=actor, from_state=from_state, reason=reason, stage=stage,
            details={"next_stage": following.index, "next_percent": following.traffic_percent})
-    _enter_stage(deployment, following, at=at, actor=actor)
+    stage_enter(deployment, following, at=at, actor=actor)
 
 
-def _halt(deployment, *, action, reason, at, actor=None, stage=None):
+def rollout_halt(deployment, *, action, reason, at, actor=None, stage=None):
     """Stop the rollout and send the traffic back to the old version at once."""
     from_state = deployment.state
-    _move(deployment, action)
-    stage = stage or _current_stage(deployment)
+    state_move(deployment, action)
+    stage = stage or current_stage_of(deployment)
     if stage is not None:
         stage.state = StageState.BREACHED if action == "breach" else StageState.ROLLED_BACK
         stage.finished_at = at
@@ -160,7 +160,7 @@ def _halt(deployment, *, action, reason, at, actor=None, stage=None):
     deployment.current_stage = None
     deployment.save()
     deployment.shifts.filter(state=TrafficShift.State.PENDING).update(state=TrafficShift.State.SUPERSEDED)
-    _event(deployment, "rollback" if action == "rollback" else action, at=at, actor=actor, from_state=from_state,
+    event_add(deployment, "rollback" if action == "rollback" else action, at=at, actor=actor, from_state=from_state,
            reason=reason, stage=stage)
     if deployment.traffic_percent > 0:
         config = environment_config(deployment.environment)
@@ -171,10 +171,10 @@ def _halt(deployment, *, action, reason, at, actor=None, stage=None):
         if get_router(config.router_kind).automatic:
             enqueue(SHIFT_TASK, shift_id=shift.pk)
     words = {"breach": "was halted by a gate and rolled back", "rollback": "was rolled back", "fail": "failed"}
-    _tell(deployment, f"deployment.{deployment.state}", f"{deployment} {words.get(action, action)}: {reason}")
+    rollout_notify(deployment, f"deployment.{deployment.state}", f"{deployment} {words.get(action, action)}: {reason}")
 
 
-def _tell(deployment, event, subject):
+def rollout_notify(deployment, event, subject):
     team = deployment.service.team
     notify(
         event=event, subject=subject, body=deployment.halt_reason or subject,

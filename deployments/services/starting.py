@@ -8,8 +8,8 @@ from delivery_portal.strategy_guide import Strategy
 
 from ..models import STRATEGY_NOT_REPORTED, Deployment, DeploymentState, RolloutStage
 from ..selectors import environment_config, environment_name, plan_for, start_gate_reasons
-from .events import _add_commits, _event, _require_manager
-from .stages import _enter_stage
+from .events import commits_add, event_add, require_manager
+from .stages import stage_enter
 
 
 @transaction.atomic
@@ -24,7 +24,7 @@ def deployment_request(
     `origin` says where a request without a portal user came from (deploy.py in local mode
     records the operating-system user and host), kept in the first event's details.
     """
-    _require_manager(by)
+    require_manager(by)
     at = at or timezone.now()
     environment = environment_name(environment)
     if strategy not in Strategy.values:
@@ -39,10 +39,10 @@ def deployment_request(
         state=DeploymentState.REFUSED if reasons else DeploymentState.RUNNING,
         refusal_reasons=reasons, started_at=None if reasons else at, finished_at=at if reasons else None,
     )
-    _add_commits(deployment, commits)
+    commits_add(deployment, commits)
     origin_details = {"origin": origin} if origin else {}
     if reasons:
-        _event(deployment, "refuse", at=at, actor=by, reason="; ".join(reasons), details={"reasons": reasons, **origin_details})
+        event_add(deployment, "refuse", at=at, actor=by, reason="; ".join(reasons), details={"reasons": reasons, **origin_details})
         return deployment
     plan = plan_for(service=service, environment=environment, strategy=strategy)
     RolloutStage.objects.bulk_create(
@@ -53,12 +53,12 @@ def deployment_request(
         for i, spec in enumerate(plan)
     )
     config = environment_config(environment)
-    _event(
+    event_add(
         deployment, "start", at=at, actor=by, reason=reason or "",
         details={"plan": [[s.traffic_percent, s.monitor_minutes] for s in plan], "router": config.router_kind,
                  "metrics": config.metrics_provider, **origin_details},
     )
-    _enter_stage(deployment, deployment.stages.get(index=0), at=at, actor=by, config=config)
+    stage_enter(deployment, deployment.stages.get(index=0), at=at, actor=by, config=config)
     return deployment
 
 
@@ -86,6 +86,6 @@ def deployment_record(
         traffic_percent=100 if status == DeploymentState.SUCCEEDED else 0,
         started_at=started_at, finished_at=finished_at,
     )
-    _add_commits(deployment, commits)
-    _event(deployment, "record", at=finished_at, actor=by, details={"violations": violations})
+    commits_add(deployment, commits)
+    event_add(deployment, "record", at=finished_at, actor=by, details={"violations": violations})
     return deployment

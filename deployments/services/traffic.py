@@ -10,8 +10,8 @@ from .. import domain
 from ..models import Deployment, TrafficShift
 from ..routers import RouterError, get_router
 from ..selectors import environment_config
-from .events import _event, _require_manager
-from .stages import _halt, _shift_done, _tell
+from .events import event_add, require_manager
+from .stages import rollout_halt, rollout_notify, shift_done
 
 
 def traffic_shift_apply(*, shift_id: int, final_attempt: bool = False) -> str:
@@ -39,7 +39,7 @@ def traffic_shift_apply(*, shift_id: int, final_attempt: bool = False) -> str:
         if shift.state != TrafficShift.State.PENDING:
             return "gone"
         TrafficShift.objects.filter(pk=shift.pk).update(attempts=shift.attempts + 1)
-        _shift_done(deployment, shift, stage=shift.stage, at=timezone.now())
+        shift_done(deployment, shift, stage=shift.stage, at=timezone.now())
     return "applied"
 
 
@@ -54,22 +54,22 @@ def traffic_shift_failed(*, shift_id: int, error: str):
     deployment = Deployment.objects.select_for_update(of=("self",)).get(pk=shift.deployment_id)
     at = timezone.now()
     if shift.is_rollback:
-        _event(deployment, "rollback_shift_failed", at=at, reason=error, details={"to": shift.to_percent})
-        _tell(deployment, "deployment.rollback_failed",
+        event_add(deployment, "rollback_shift_failed", at=at, reason=error, details={"to": shift.to_percent})
+        rollout_notify(deployment, "deployment.rollback_failed",
               f"Traffic of {deployment} could not be moved back: {error}. Move it by hand.")
         return
     if deployment.state in domain.ACTIVE:
-        _halt(deployment, action="fail", reason=f"The {shift.router_kind} router could not move traffic: {error}", at=at)
+        rollout_halt(deployment, action="fail", reason=f"The {shift.router_kind} router could not move traffic: {error}", at=at)
 
 
 @transaction.atomic
 def traffic_shift_confirm(*, deployment, by, at=None) -> TrafficShift:
     """A person confirms that they moved the traffic (manual router)."""
-    _require_manager(by)
+    require_manager(by)
     at = at or timezone.now()
     deployment = Deployment.objects.select_for_update(of=("self",)).get(pk=deployment.pk)
     shift = deployment.shifts.select_related("stage").filter(state=TrafficShift.State.PENDING).order_by("-pk").first()
     if shift is None:
         raise ProcessError("No traffic shift is waiting for confirmation.", ["No traffic shift is waiting for confirmation."])
-    _shift_done(deployment, shift, stage=shift.stage, at=at, actor=by)
+    shift_done(deployment, shift, stage=shift.stage, at=at, actor=by)
     return shift
