@@ -16,7 +16,7 @@ SHIFT_MAX_RETRIES = 5
 
 
 @shared_task
-def advance_rollout(deployment_id: int, stage_index: int | None = None):
+def advance_rollout(deployment_id: int):
     """Enqueued with a countdown when a stage starts. The state guard in rollout_tick makes
     an early, late or repeated delivery harmless."""
     return engine.rollout_tick(deployment_id=deployment_id)

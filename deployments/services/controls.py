@@ -43,7 +43,7 @@ def deployment_resume(*, deployment, by, reason="", at=None) -> Deployment:
             stage.state = StageState.MONITORING
             stage.save(update_fields=["state"])
         countdown = max(0, math.ceil((stage.due_at - at).total_seconds())) if stage.due_at else 0
-        enqueue(ADVANCE_TASK, countdown=countdown, deployment_id=deployment.pk, stage_index=stage.index)
+        enqueue(ADVANCE_TASK, countdown=countdown, deployment_id=deployment.pk)
     return deployment
 
 

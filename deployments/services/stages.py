@@ -65,7 +65,7 @@ def shift_done(deployment, shift, *, stage, at, actor=None):
         if deployment.state == DeploymentState.RUNNING:
             stage_advance(deployment, stage, at=at, actor=None, action="advance")
         return
-    enqueue(ADVANCE_TASK, countdown=math.ceil(stage.monitor_minutes * 60), deployment_id=deployment.pk, stage_index=stage.index)
+    enqueue(ADVANCE_TASK, countdown=math.ceil(stage.monitor_minutes * 60), deployment_id=deployment.pk)
 
 
 def gates_evaluate(deployment, stage, metrics, *, at, trigger, gates=None):

@@ -186,7 +186,7 @@ def test_a_stage_that_comes_due_after_a_worker_restart_is_picked_up_by_the_beat(
     assert deployment.current_stage == 1
     # Idempotent: running the beat or a stale countdown again changes nothing.
     tasks.advance_due_rollouts()
-    tasks.advance_rollout(deployment.pk, 0)
+    tasks.advance_rollout(deployment.pk)
     deployment.refresh_from_db()
     assert deployment.current_stage == 1 and deployment.stages.get(index=1).state == "shifting"
 
