@@ -2,22 +2,35 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
+# One stamp per install, named after the checksum of the files it installed: editing
+# requirements.txt reinstalls both, editing requirements-dev.txt the dev one.
+RUN_STAMP := $(VENV)/.installed-run-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
+DEV_STAMP := $(VENV)/.installed-dev-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 PORT ?= 8000
 export PORT
 
-.PHONY: run test bench loadtest venv migrate demo clean
+.PHONY: run test lint bench loadtest venv venv-dev migrate demo clean
 
-$(STAMP): requirements.txt
+# Runtime only (make run, production).
+$(RUN_STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
-	rm -f $(VENV)/.installed-* && touch $(STAMP)
+	rm -f $(VENV)/.installed-run-* && touch $(RUN_STAMP)
 
-venv: $(STAMP)
+# Runtime plus the test and lint tools (make test, make lint).
+$(DEV_STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	rm -f $(VENV)/.installed-* && touch $(DEV_STAMP) $(RUN_STAMP)
+
+venv: $(RUN_STAMP)
+
+venv-dev: $(DEV_STAMP)
 
 migrate: venv
-	mkdir -p var/celery/broker var/celery/processed
+	mkdir -p var/celery/broker var/celery/processed var/celery/control
 	$(PY) manage.py migrate --noinput
 
 demo: migrate
@@ -27,9 +40,13 @@ demo: migrate
 run: demo
 	DEBUG=$${DEBUG:-true} SECURE_COOKIES=$${SECURE_COOKIES:-false} $(VENV)/bin/honcho start -f Procfile
 
-test: venv
-	mkdir -p var/celery/broker var/celery/processed
+test: venv-dev
+	mkdir -p var/celery/broker var/celery/processed var/celery/control
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# ruff, configured in pyproject.toml (migrations excluded).
+lint: venv-dev
+	$(VENV)/bin/ruff check .
 
 # The bench creates its PostgreSQL databases when missing and migrates them itself.
 bench: venv

@@ -61,31 +61,47 @@ def child_env(url: str) -> dict:
 
 # --- one scale (runs in the child) -----------------------------------------------------------
 def measure_scale(scale: str, *, requests: int, warmup: int, fresh: bool, only=None, log=print) -> dict:
-    from django.core.cache import cache
+    from datetime import datetime
+
     from django.core.management import call_command
     from django.db import connection
 
     from delivery_portal.management.commands.seed_bench import ensure_seeded
 
     from . import measure
-    from .pages import PAGES, REFERENCES, url_for
 
     call_command("migrate", interactive=False, verbosity=0)
     info = ensure_seeded(scale, fresh=fresh, log=log)
-    from datetime import datetime
-
     anchor = datetime.fromisoformat(info["anchor"])
     client = measure.bench_client()
     result = {"scale": scale, "vendor": connection.vendor, "database": connection.settings_dict["NAME"],
               "server_version": _server_version(), "seed": {k: info[k] for k in ("seeded_at", "anchor", "counts", "skipped") if k in info},
               "pages": {}, "references": {}}
+    incident_sqls = _measure_pages(client, info, result["pages"], requests=requests, warmup=warmup, only=only, log=log)
+    _measure_references(client, info, incident_sqls, result["references"], requests=requests, warmup=warmup, log=log)
+    result["recompute"] = measure.measure_recompute()
+    log(f"  recompute: {result['recompute']}")
+    result["dora"] = measure.measure_dora(anchor)
+    log(f"  dora: {result['dora']}")
+    result["session_cookie"] = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    return result
+
+
+def _measure_pages(client, info: dict, pages: dict, *, requests: int, warmup: int, only, log) -> list | None:
+    """Query counts (cold and warm) and timings of each registered page, into `pages`; returns
+    the SQL of the incident list, whose main query is timed raw as a reference."""
+    from django.core.cache import cache
+
+    from . import measure
+    from .pages import PAGES, url_for
+
     incident_sqls = None
     for name in PAGES:
         if only and name not in only:
             continue
         url = url_for(name, info)
         if url is None:
-            result["pages"][name] = {"missing": True, "reason": "URL name not found (page not merged yet)"}
+            pages[name] = {"missing": True, "reason": "URL name not found (page not merged yet)"}
             log(f"  {name}: missing")
             continue
         cache.clear()  # the cold count: nothing cached by the pages (insights.cache)
@@ -99,34 +115,36 @@ def measure_scale(scale: str, *, requests: int, warmup: int, fresh: bool, only=N
                  "statements": len(sqls)}
         if status != 200:
             entry.update(missing=status == 404, error=f"HTTP {status}")
-            result["pages"][name] = entry
+            pages[name] = entry
             log(f"  {name}: HTTP {status}")
             continue
         if name == "incident_list":
             incident_sqls = sqls
         entry.update(measure.time_page(client, url, n=requests, warmup=warmup))
-        result["pages"][name] = entry
+        pages[name] = entry
         log(f"  {name}: {queries} queries, p50 {entry['p50_ms']} ms, p95 {entry['p95_ms']} ms")
-    # References on the same data.
+    return incident_sqls
+
+
+def _measure_references(client, info: dict, incident_sqls, references: dict, *, requests: int, warmup: int, log) -> None:
+    """The yardsticks on the same data, into `references`: the admin changelist and the raw SQL
+    of the incident list's main query."""
+    from . import measure
+    from .pages import REFERENCES
+
     for name, build in REFERENCES.items():
         url = build(info)
         status, queries, _ = measure.count_queries(client, url)
         entry = {"url": url, "status": status, "queries": queries}
         if status == 200:
             entry.update(measure.time_page(client, url, n=requests, warmup=warmup))
-        result["references"][name] = entry
+        references[name] = entry
         log(f"  reference {name}: {entry}")
     main_sql = measure.main_incident_query(incident_sqls or [])
     if main_sql:
         entry = {"sql": main_sql, **measure.time_raw_sql(main_sql, n=requests, warmup=warmup)}
-        result["references"]["raw_sql"] = entry
+        references["raw_sql"] = entry
         log(f"  reference raw_sql: p95 {entry['p95_ms']} ms")
-    result["recompute"] = measure.measure_recompute()
-    log(f"  recompute: {result['recompute']}")
-    result["dora"] = measure.measure_dora(anchor)
-    log(f"  dora: {result['dora']}")
-    result["session_cookie"] = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
-    return result
 
 
 def _server_version() -> str:

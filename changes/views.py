@@ -23,8 +23,6 @@ from . import calendar_layout, domain, ical, selectors, services
 from .forms import ChangeRequestForm, CommentForm, DecisionForm, ReviewForm
 from .models import CalendarFeedToken, ChangeRequest, ChangeState, StandardChangeTemplate
 
-REQUESTER_ROLES = roles.WRITER_ROLES
-
 
 def _next_url(request, fallback):
     url = request.POST.get("next") or request.GET.get("next")

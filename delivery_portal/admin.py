@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from .models import Notification, OutboxMessage, ReferenceCounter, WebhookDelivery, WebhookEndpoint, WorkerHeartbeat
+from .models import (IntegrationHealth, Notification, OutboxMessage, ReferenceCounter, WebhookDelivery, WebhookEndpoint,
+                     WorkerHeartbeat)
 
 
 @admin.register(OutboxMessage)
@@ -35,3 +36,8 @@ class WorkerHeartbeatAdmin(admin.ModelAdmin):
 @admin.register(ReferenceCounter)
 class ReferenceCounterAdmin(admin.ModelAdmin):
     list_display = ("prefix", "year", "last")
+
+
+@admin.register(IntegrationHealth)
+class IntegrationHealthAdmin(admin.ModelAdmin):
+    list_display = ("key", "last_success_at", "last_failure_at")

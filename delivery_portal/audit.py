@@ -86,15 +86,15 @@ def _m2m_members(records) -> dict[str, tuple[dict, dict]]:
         return {}
     found = {}
     history_ids = [record.history_id for record in records]
-    for field in getattr(type(records[0]), "_history_m2m_fields", []):
-        through = getattr(records[0], field.name).model  # the field's history table (no query)
-        target = field.m2m_reverse_field_name()
+    for m2m_field in getattr(type(records[0]), "_history_m2m_fields", []):
+        through = getattr(records[0], m2m_field.name).model  # the field's history table (no query)
+        target = m2m_field.m2m_reverse_field_name()
         members: dict = {}
         for history_id, pk in through.objects.filter(history_id__in=history_ids).values_list("history_id", target):
             members.setdefault(history_id, set()).add(pk)
         wanted = set().union(*members.values()) if members else set()
-        labels = {pk: str(related) for pk, related in field.related_model._default_manager.in_bulk(wanted).items()} if wanted else {}
-        found[field.name] = (members, labels)
+        labels = {pk: str(related) for pk, related in m2m_field.related_model._default_manager.in_bulk(wanted).items()} if wanted else {}
+        found[m2m_field.name] = (members, labels)
     return found
 
 

@@ -1,6 +1,6 @@
 """Optimistic concurrency: the second of two concurrent editors is told, never silently overwritten.
 
-The pattern (see README, "Reliability and security"):
+The pattern (see docs/concurrency.md):
 
 - The model has an integer `edit_version` (add `VersionedModel` to its bases, or declare
   `edit_version = concurrency.version_field()`), left out of the audit history with

@@ -71,7 +71,7 @@ def deliver_webhook(self, delivery_id: int):
         delivery.state = WebhookDelivery.State.FAILED if final else WebhookDelivery.State.PENDING
         delivery.save(update_fields=["attempts", "last_status", "last_error", "state"])
         if not final:
-            raise self.retry(exc=exc, countdown=min(2 ** self.request.retries * 5, 600))
+            raise self.retry(exc=exc, countdown=min(2 ** self.request.retries * 5, 600)) from exc
         log.error("webhook %s gave up after %s attempts: %s", delivery, delivery.attempts, exc)
         return
     delivery.state = WebhookDelivery.State.DELIVERED

@@ -84,7 +84,7 @@ def _has_postmortem(incident: Incident) -> bool:
     from .models import PostMortem
 
     try:
-        incident.postmortem
+        incident.postmortem  # noqa: B018 - the lookup raises DoesNotExist when there is none
         return True
     except PostMortem.DoesNotExist:
         return False

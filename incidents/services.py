@@ -9,14 +9,12 @@ from datetime import datetime, timedelta
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from delivery_portal import concurrency, references
 from delivery_portal.errors import ProcessError
-from delivery_portal.models import ReferenceCounter
 from delivery_portal.notifications import notify
 from sla.models import Service
 from sla.services import impact_window_sync
@@ -728,11 +726,6 @@ def _alert_one(*, alert: dict, common: dict, by, at) -> tuple[str, str]:
             last_seen_at=at,
         )
     return "opened", incident.reference
-
-
-def highest_reference_number(year: int) -> int:
-    """Used by tests and the demo: the counter value for `year` (0 if none yet)."""
-    return ReferenceCounter.objects.filter(prefix="INC", year=year).aggregate(m=Max("last"))["m"] or 0
 
 
 # --- reminders (run by the beat tasks) ----------------------------------------------------

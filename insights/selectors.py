@@ -21,7 +21,7 @@ from django.db.models.functions import Coalesce, TruncWeek
 from django.utils import timezone
 
 from changes import selectors as changes_selectors
-from changes.models import ChangeRequest, ChangeState
+from changes.models import ChangeRequest
 from delivery_portal import roles
 from delivery_portal.strategy_guide import STRATEGIES, recommend_for_release
 from deployments.domain import PRODUCTION, canonical_environment

@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from delivery_portal import concurrency, roles
 
 from . import selectors, services
-from .models import MaintenanceWindow, Service, Team
+from .models import MaintenanceWindow, Service
 from .serializers import (
     BudgetQuerySerializer,
     BudgetSerializer,

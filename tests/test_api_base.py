@@ -3,6 +3,8 @@ from django.core.management import call_command
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from sla.models import Service
+
 
 def test_create_api_token_prints_a_working_token(users, capsys):
     call_command("create_api_token", "manager")
@@ -53,6 +55,7 @@ def test_viewer_cannot_write_through_the_api(api_for):
         "/api/v1/services/", {"slug": "portal", "name": "Portal", "tier": "critical", "sla_target": "99.9"}, format="json"
     )
     assert response.status_code == 403
+    assert not Service.objects.filter(slug="portal").exists()
 
 
 def test_process_error_is_409_with_reasons(rf):

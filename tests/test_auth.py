@@ -4,6 +4,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from delivery_portal.models import WorkerHeartbeat
+from sla.models import Service
+
 
 def test_anonymous_is_sent_to_login(client, db):
     response = client.get("/")
@@ -27,6 +30,7 @@ def test_logins_and_api_denials_are_logged(db, users, api_for, caplog):
     assert any("login manager" in r.getMessage() for r in caplog.records)
     caplog.clear()
     assert api_for("viewer").post("/api/v1/services/", {"slug": "x", "name": "x"}, format="json").status_code == 403
+    assert not Service.objects.filter(slug="x").exists()
     denied = [r for r in caplog.records if r.name == "portal.security" and r.levelno >= logging.WARNING]
     assert denied and "viewer" in denied[0].getMessage()
 
@@ -52,7 +56,7 @@ def test_failed_logins_are_rate_limited_and_logged(db, users, caplog):
 def test_viewer_post_is_denied_and_logged(client_for, caplog):
     caplog.set_level(logging.INFO, logger="portal.security")
     response = client_for("viewer").post(reverse("system-check-worker"))
-    assert response.status_code == 403
+    assert response.status_code == 403 and not WorkerHeartbeat.objects.exists()
     assert "denied POST /system/check-worker/ to read-only user viewer" in caplog.text
 
 
@@ -132,10 +136,11 @@ def test_csrf_is_enforced_on_pages(db, users):
     client = Client(enforce_csrf_checks=True)
     client.force_login(users["manager"])
     assert client.post(reverse("system-check-worker")).status_code == 403
+    assert not WorkerHeartbeat.objects.exists()
 
 
 def test_role_denials_in_views_are_logged(client_for, caplog):
     caplog.set_level(logging.INFO, logger="portal.security")
     response = client_for("cab1").post(reverse("system-check-worker"))
-    assert response.status_code == 403
+    assert response.status_code == 403 and not WorkerHeartbeat.objects.exists()
     assert "denied cab1: needs the role delivery_manager" in caplog.text

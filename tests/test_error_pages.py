@@ -2,6 +2,8 @@
 
 import pytest
 
+from incidents.models import Incident
+
 pytestmark = pytest.mark.django_db
 
 
@@ -16,7 +18,7 @@ def test_unknown_objects_get_a_clear_404_page(client_for, path):
 def test_a_denied_action_says_why(client_for):
     response = client_for("viewer").post("/incidents/new/", {"title": "x"})
     html = response.content.decode()
-    assert response.status_code == 403
+    assert response.status_code == 403 and not Incident.objects.exists()
     assert 'data-testid="forbidden"' in html and "viewer" in html
 
 

@@ -8,6 +8,8 @@ objects its URLs need. A URL nobody declared kwargs for fails here, so no page e
 import importlib
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from changes.tests.factories import ChangeRequestFactory
@@ -17,7 +19,7 @@ from releases.tests.factories import ReleaseFactory
 from sla.tests.factories import ServiceFactory
 
 ACCESS_MODULES = [
-    "delivery_portal.tests_access",
+    "delivery_portal.tests.access",
     "sla.tests.access",
     "incidents.tests.access",
     "changes.tests.access",
@@ -45,6 +47,16 @@ def _walk(patterns, namespace="", prefix=""):
             if "(?P<format>" in route or "<drf_format_suffix" in route or "\\.(?P<format>" in route:
                 continue
             yield f"{namespace}{entry.name}", route
+
+
+def post_and_capture_writes(client, url):
+    """POST `url` with an empty form; the response and the SQL statements that wrote rows
+    (the session's own row aside: activity may push its expiry)."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(url, {})
+    writes = [q["sql"] for q in queries if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+              and "django_session" not in q["sql"]]
+    return response, writes
 
 
 def all_url_names():
@@ -91,8 +103,8 @@ def test_every_page_needs_login(client, access):
     for name, url in urls.items():
         for method in ("get", "post"):
             response = getattr(client, method)(url)
-            if url.startswith("/api/"):
-                assert response.status_code in (401, 403), f"{method.upper()} {name} {url} gave {response.status_code}"
+            if url.startswith("/api/"):  # token authentication asks for credentials: 401, not 403
+                assert response.status_code == 401, f"{method.upper()} {name} {url} gave {response.status_code}"
             else:
                 assert response.status_code == 302, f"{method.upper()} {name} {url} gave {response.status_code}"
                 assert response["Location"].startswith("/accounts/login/"), f"{name} redirects elsewhere"
@@ -115,7 +127,7 @@ def test_posts_are_allowed_only_to_the_declared_roles(client_for, access, userna
     client = client_for(username)
     role = ROLE_GROUP[username]
     for name, url in urls.items():
-        response = client.post(url, {})
+        response, writes = post_and_capture_writes(client, url)
         allowed_roles = write_access.get(name)
         if allowed_roles is None:
             # Viewers are stopped before the view (403); everyone else learns it takes no POST.
@@ -125,6 +137,7 @@ def test_posts_are_allowed_only_to_the_declared_roles(client_for, access, userna
             assert response.status_code in expected, (
                 f"{username} POST {name} gave {response.status_code}; a read-only view needs @require_safe"
             )
+            assert writes == [], f"{username} POST {name} was refused but wrote: {writes}"
             continue
         allowed = role in allowed_roles or role == "delivery_manager"  # managers may do all
         if allowed:
@@ -133,6 +146,7 @@ def test_posts_are_allowed_only_to_the_declared_roles(client_for, access, userna
             )
         else:
             assert response.status_code == 403, f"{username} POST {name} {url} gave {response.status_code}, wanted 403"
+            assert writes == [], f"{username} POST {name} was refused but wrote: {writes}"
 
 
 def test_admin_is_for_staff_only(client_for):

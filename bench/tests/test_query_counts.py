@@ -37,7 +37,7 @@ PINNED = {
 # at risk cost two reads (impact and maintenance windows) and once every DORA_CACHE_SECONDS the
 # DORA tiles three aggregates (or sooner, after a deployment, incident or impact window is saved).
 PINNED_COLD = {**PINNED, "dashboard": 17, "dora": 11}
-# Pages known to be above the 15-query goal today (warm), with the reason (see README, Performance).
+# Pages known to be above the 15-query goal today (warm), with the reason (see docs/performance.md).
 OVER_BUDGET = {}
 
 

@@ -104,9 +104,11 @@ def test_window_end_before_start_is_400(api_for, service):
 
 def test_roles(api_for, service):
     assert api_for("viewer").post("/api/v1/changes/", body(), format="json").status_code == 403
+    assert not ChangeRequest.objects.exists()
     ref = api_for("oncall").post("/api/v1/changes/", body(), format="json").json()["reference"]
     api_for("oncall").post(f"/api/v1/changes/{ref}/submit/")
     assert api_for("viewer").post(f"/api/v1/changes/{ref}/approve/", {}, format="json").status_code == 403
+    assert not Approval.objects.exists() and ChangeRequest.objects.get(reference=ref).state == "submitted"
     # on-call does not decide normal changes
     assert api_for("manager").post(f"/api/v1/changes/{ref}/approve/", {}, format="json").status_code == 200
 
@@ -133,7 +135,7 @@ def test_list_query_count(api_for, service, django_assert_max_num_queries, users
 def test_concurrent_approvals_never_lost(requires_postgres, users, transactional_db):
     """cab1 and cab2 approve at the same moment: both recorded, the change approved."""
     service = ServiceFactory(slug="checkout")
-    for attempt in range(3):
+    for _attempt in range(3):
         change = services.change_create(
             user=users["oncall"], services=[service], title="Race", description="d", justification="j", impact_systems="s",
             impact_users="u", impact_downtime_minutes=0, implementation_plan="i", rollback_plan="r", testing_plan="t",

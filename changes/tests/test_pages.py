@@ -172,6 +172,8 @@ def test_reminder_task_runs_from_the_outbox(users, service):
 
 def test_viewer_cannot_post(client_for, submitted_change):
     assert client_for("viewer").post(f"/changes/{submitted_change.reference}/decide/", {"decision": "approve"}).status_code == 403
+    submitted_change.refresh_from_db()
+    assert not Approval.objects.exists() and submitted_change.state == "submitted"
 
 
 def test_agenda_lists_emergency_reviews_with_overdue_ones_flagged(client_for, users, service):

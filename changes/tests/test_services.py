@@ -92,6 +92,7 @@ def test_rejection_needs_comment_and_rejects(users, submitted_change):
 def test_wrong_role_cannot_decide(users, submitted_change):
     with pytest.raises(PermissionDenied):
         services.change_approve(change=submitted_change, user=users["viewer"])
+    assert not Approval.objects.exists() and ChangeRequest.objects.get(pk=submitted_change.pk).state == "submitted"
 
 
 def test_expedited_needs_a_delivery_manager(users, service):

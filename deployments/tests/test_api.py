@@ -124,6 +124,7 @@ def test_bad_input_is_400(api_for, service, payload, field):
 def test_only_managers_start(api_for, service):
     assert api_for("oncall").post(URL, body(service), format="json").status_code == 403
     assert api_for("viewer").post(URL, body(service), format="json").status_code == 403
+    assert not Deployment.objects.exists()
 
 
 def test_metrics_breach_rolls_back_and_controls(api_for, fast_canary):

@@ -169,6 +169,8 @@ def test_only_managers_control(fast_canary, users):
     deployment = start(fast_canary, users)
     with pytest.raises(PermissionDenied):
         controls.deployment_pause(deployment=deployment, by=users["oncall"])
+    deployment.refresh_from_db()
+    assert deployment.state == "running"
 
 
 def test_a_stage_that_comes_due_after_a_worker_restart_is_picked_up_by_the_beat(fast_canary, users, webhook_env):

@@ -30,7 +30,7 @@ def test_list_shows_active_first_in_bounded_queries(client_for, fast_canary, use
     for n in range(5):
         starting.deployment_record(service=fast_canary, version=f"1.{n}", status="succeeded", by=users["manager"])
     running = starting.deployment_request(service=fast_canary, version="2.0", by=users["manager"])
-    for n in range(5):
+    for _n in range(5):
         DeploymentFactory(service=ServiceFactory(), state="failed")
     client = client_for("viewer")
     with django_assert_max_num_queries(10):

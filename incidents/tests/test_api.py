@@ -85,10 +85,13 @@ def test_viewers_read_only_and_cab_cannot_open(api_for, portal):
     data = open_incident(api_for("oncall"))
     viewer = api_for("viewer")
     assert viewer.get(f"/api/v1/incidents/{data['reference']}/").status_code == 200
+    incident = Incident.objects.get(reference=data["reference"])
+    entries, history = incident.timeline.count(), incident.history.count()
     assert viewer.post("/api/v1/incidents/", {}, format="json").status_code == 403
     assert api_for("cab1").post("/api/v1/incidents/", {}, format="json").status_code == 403
     assert viewer.post(f"/api/v1/incidents/{data['reference']}/timeline/", {"kind": "note", "text": "x"}, format="json").status_code == 403
     assert viewer.patch(f"/api/v1/incidents/{data['reference']}/", {"title": "x"}, format="json").status_code == 403
+    assert Incident.objects.count() == 1 and (incident.timeline.count(), incident.history.count()) == (entries, history)
     # Managers may do what on-call may.
     assert open_incident(api_for("manager"))["state"] == "detect"
 

@@ -64,6 +64,7 @@ def test_open_incident_form(client_for, users, portal):
     assert client.post(reverse("incidents:new"), {"title": ""}).status_code == 400
     assert client_for("viewer").post(reverse("incidents:new"), {"title": "x"}).status_code == 403
     assert client_for("cab1").post(reverse("incidents:new"), {"title": "x"}).status_code == 403
+    assert Incident.objects.count() == 1
 
 
 def test_timeline_append_with_htmx_and_without(client_for, users, portal):
@@ -81,7 +82,9 @@ def test_timeline_append_with_htmx_and_without(client_for, users, portal):
     assert list(incident.timeline.exclude(kind="action").values_list("kind", flat=True)) == ["note", "decision"]
     response = client.post(url, {"kind": "note", "text": ""}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200 and "errorlist" in response.content.decode()
+    entries = incident.timeline.count()
     assert client_for("viewer").post(url, {"kind": "note", "text": "x"}).status_code == 403
+    assert incident.timeline.count() == entries
 
 
 def test_editing_an_entry_keeps_the_previous_text(client_for, users, portal):
@@ -146,6 +149,8 @@ def test_postmortem_editor_and_close(client_for, users, portal):
     item.refresh_from_db()
     assert item.status == "in_progress"
     assert client_for("viewer").post(reverse("incidents:action-item-status", args=[item.pk]), {"status": "done"}).status_code == 403
+    item.refresh_from_db()
+    assert item.status == "in_progress"
     r = client.post(url, {**sections, "went_badly": "b", "complete": "1"})
     assert r.status_code == 302
     r = client.post(reverse("incidents:transition", args=[incident.reference]), {"to": "closed"})
@@ -282,4 +287,6 @@ def test_title_and_summary_are_edited_on_the_page_and_a_stale_form_is_refused(cl
     assert r.status_code == 400
     r = client.post(url, {"title": "x", "summary": "x", "services": [], "edit_version": incident.edit_version})
     assert r.status_code == 400 and Incident.objects.get(pk=incident.pk).services.exists()
+    history = incident.history.count()
     assert client_for("viewer").post(url, {"title": "x", "edit_version": incident.edit_version}).status_code == 403
+    assert Incident.objects.get(pk=incident.pk).title == "Checkout 502s in eu-west" and incident.history.count() == history

@@ -21,7 +21,7 @@ def make_objects(objects):
     from releases.models import CommsItem, Feature
 
     release = objects["release"]
-    for kind, offset in (("t_minus_7", -7), ("t_minus_1", -1), ("t_0", 0), ("t_plus_1", 1)):
+    for kind, _offset in (("t_minus_7", -7), ("t_minus_1", -1), ("t_0", 0), ("t_plus_1", 1)):
         CommsItem.objects.get_or_create(release=release, kind=kind, defaults={"due_date": release.target_date})
     return {"release_feature": Feature.objects.create(release=release, title="Walk feature")}
 

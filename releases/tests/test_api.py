@@ -70,6 +70,7 @@ def test_duplicate_version_is_400(api_for, sample_release):
 
 
 def test_only_managers_write(api_for, sample_release):
+    evidence = sample_release.evidence.count()
     for who in ("cab1", "oncall", "viewer"):
         api = api_for(who)
         assert api.post("/api/v1/releases/", {"version": "v9.0.0", "target_date": "2024-01-25", "services": []},
@@ -77,6 +78,7 @@ def test_only_managers_write(api_for, sample_release):
         assert api.post("/api/v1/releases/v2.5.0/evidence/", {"criterion": "load_test", "peak_multiple": 3},
                         format="json").status_code == 403
         assert api.get("/api/v1/releases/v2.5.0/readiness/").status_code == 200
+    assert not Release.objects.filter(version="v9.0.0").exists() and sample_release.evidence.count() == evidence
 
 
 def test_readiness_of_the_sample(api_for, sample_release):
@@ -225,7 +227,9 @@ def test_patch_moves_the_target_date(api_for, sample_release):
     assert {c["kind"]: c["due_date"] for c in r.json()["comms"]}["t_minus_1"] == "2024-01-26"
     assert api.patch("/api/v1/releases/v2.5.0/", {"target_date": "x"}, format="json").status_code == 400
     assert api.patch("/api/v1/releases/v2.5.0/", {}, format="json").status_code == 400
-    assert api_for("cab1").patch("/api/v1/releases/v2.5.0/", {"target_date": "2024-01-29"}, format="json").status_code == 403
+    history = sample_release.history.count()
+    assert api_for("cab1").patch("/api/v1/releases/v2.5.0/", {"target_date": "2024-02-05"}, format="json").status_code == 403
+    assert Release.objects.get(pk=sample_release.pk).target_date == date(2024, 1, 29) and sample_release.history.count() == history
 
 
 def test_readiness_at_a_moment(api_for, sample_release):

@@ -1,6 +1,4 @@
-from datetime import date
 
-import pytest
 
 from releases import services
 from releases.models import BugFix, CommsItem, Evidence, Feature, Release
@@ -51,6 +49,7 @@ def test_create_release_page(client_for, portal_service, users):
     response = client.post("/releases/new/", {"version": "1.2", "product": "portal", "target_date": "2024-03-04"})
     assert "not a semantic version" in response.content.decode()
     assert client_for("cab1").post("/releases/new/", {"version": "v9.0.0", "product": "p", "target_date": "2024-03-04"}).status_code == 403
+    assert not Release.objects.filter(version="v9.0.0").exists()
 
 
 def test_scope_add_edit_remove_in_place(client_for, sample_release):
@@ -114,6 +113,8 @@ def test_tick_comms_in_place(client_for, sample_release, users):
     item.refresh_from_db()
     assert not item.done and item.done_at is None
     assert client_for("oncall").post("/releases/v2.5.0/comms/t_minus_7/", {"done": "1"}).status_code == 403
+    item.refresh_from_db()
+    assert not item.done and item.done_at is None
 
 
 def test_evidence_form(client_for, sample_release):

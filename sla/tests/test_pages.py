@@ -122,6 +122,7 @@ def test_manager_removes_a_window_entered_by_mistake_and_the_minutes_count_again
     client.post(url, {"reason": ""})  # a reason is required: nothing removed
     assert MaintenanceWindow.objects.filter(pk=maintenance.pk).exists()
     assert client_for("oncall").post(url, {"reason": "x"}).status_code == 403
+    assert MaintenanceWindow.objects.filter(pk=maintenance.pk).exists()
     response = client.post(url, {"reason": "entered on the wrong service"})
     assert response.status_code == 302 and not MaintenanceWindow.objects.exists()
     assert selectors.service_budget(portal).consumed_minutes > with_window.consumed_minutes
@@ -168,8 +169,11 @@ def test_manager_imposes_and_lifts_a_freeze_on_the_page(client_for, portal):
 
 
 def test_other_roles_cannot_post_forms(client_for, portal):
+    services = Service.objects.count()
     assert client_for("oncall").post("/sla/services/portal/freeze/", {"reason": "x"}).status_code == 403
     assert client_for("cab1").post("/sla/add/", {}).status_code == 403
+    assert not Freeze.objects.exists() and not Service.objects.get(slug="portal").freeze_active
+    assert Service.objects.count() == services
 
 
 def test_service_page_queries_do_not_grow_with_history(client_for, portal, django_assert_max_num_queries):

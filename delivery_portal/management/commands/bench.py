@@ -11,7 +11,7 @@ from bench import runner
 
 
 class Command(BaseCommand):
-    help = "Benchmark the key pages at small and large scale (see README, Performance)."
+    help = "Benchmark the key pages at small and large scale (see docs/performance.md)."
 
     def add_arguments(self, parser):
         parser.add_argument("--scales", default="small,large", help="comma-separated: small,large")
