@@ -83,10 +83,10 @@ def seed_objects(users):
 
     def deployment():
         # Running (its first stage entered): metrics, pause, promote, rollback act on a live rollout.
-        from deployments import services as deployment_services
+        from deployments.services import starting
 
-        running = deployment_services.deployment_request(service=service, environment="staging", version="9.9.9",
-                                                         strategy="canary", reason="fuzz", by=users["manager"])
+        running = starting.deployment_request(service=service, environment="staging", version="9.9.9",
+                                              strategy="canary", reason="fuzz", by=users["manager"])
         if running.state != "running":
             from deployments.tests.factories import DeploymentFactory
 

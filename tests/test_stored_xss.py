@@ -289,11 +289,11 @@ def write_freeze_reason(world, payload, n):
 
 def _deployment(field_name, limit=None):
     def write(world, payload, n):
-        from deployments import services
+        from deployments.services import starting
 
         values = {"version": f"9.{n}.0", "reason": "recorded"}
         values[field_name] = payload[:limit] if limit else payload
-        deployment = services.deployment_record(service=world["service"], status="succeeded",
+        deployment = starting.deployment_record(service=world["service"], status="succeeded",
                                                 by=world["users"]["manager"], **values)
         return [reverse("deployments:detail", args=[deployment.pk]), reverse("deployments:list"), "/"]
 
