@@ -105,8 +105,8 @@ def time_raw_sql(sql: str, *, n: int, warmup: int) -> dict:
 
 
 def recompute_callable():
-    """The beat task's work: sla.tasks.recompute_budgets, or sla.services.budget_recompute; None if neither exists yet."""
-    for module, name in (("sla.tasks", "recompute_budgets"), ("sla.services", "budget_recompute")):
+    """The beat task's work: sla.tasks.recompute_budgets, or sla.services.recompute.budget_recompute; None if neither exists yet."""
+    for module, name in (("sla.tasks", "recompute_budgets"), ("sla.services.recompute", "budget_recompute")):
         try:
             fn = getattr(importlib.import_module(module), name)
         except (ImportError, AttributeError):

@@ -320,7 +320,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "DeploymentStateEnum": "deployments.models.DeploymentState",
         "DoraLevelEnum": "insights.domain.levels.LEVELS",
-        "StrategyEnum": "deployments.models.Strategy",
+        "StrategyEnum": "delivery_portal.strategy_guide.Strategy",
         "DeploymentStrategyEnum": "deployments.models.DEPLOYMENT_STRATEGIES",
     },
 }

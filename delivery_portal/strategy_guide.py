@@ -9,6 +9,18 @@
 
 from dataclasses import dataclass, field
 
+from django.db.models import TextChoices
+
+
+class Strategy(TextChoices):
+    """How a rollout moves traffic to a new version: the one spelling of the strategy names
+    and labels, for deployments, release rollout plans, the guide and scripts/deploy.py."""
+
+    BLUE_GREEN = "blue_green", "Blue-green"
+    CANARY = "canary", "Canary"
+    ROLLING = "rolling", "Rolling"
+    BIG_BANG = "big_bang", "Big bang"
+
 
 @dataclass(frozen=True)
 class StrategyInfo:
@@ -32,26 +44,31 @@ QUESTIONS = {
     "maintenance_window_ok": "Is a maintenance window with downtime acceptable?",
 }
 
+
+def _info(strategy: Strategy, when_to_use, rollback_speed, risk, rollback_plan, needs) -> StrategyInfo:
+    return StrategyInfo(strategy.value, strategy.label, when_to_use, rollback_speed, risk, rollback_plan, needs)
+
+
 # In order of preference: lower risk first.
-STRATEGIES = {
-    "blue_green": StrategyInfo(
-        "blue_green", "Blue-green", "Need instant rollback, have 2x infrastructure", "Instant (switch traffic)", "Low",
+STRATEGIES = {info.key: info for info in (
+    _info(
+        Strategy.BLUE_GREEN, "Need instant rollback, have 2x infrastructure", "Instant (switch traffic)", "Low",
         "Instant switch to blue environment", ("instant_rollback", "double_infrastructure"),
     ),
-    "canary": StrategyInfo(
-        "canary", "Canary", "Validate with a subset of users first", "Fast (stop traffic shift)", "Low-Medium",
+    _info(
+        Strategy.CANARY, "Validate with a subset of users first", "Fast (stop traffic shift)", "Low-Medium",
         "Stop the traffic shift and send all traffic back to the stable version", ("subset_validation",),
     ),
-    "rolling": StrategyInfo(
-        "rolling", "Rolling", "Cost-constrained, can tolerate mixed versions", "Moderate (re-deploy old)", "Medium",
+    _info(
+        Strategy.ROLLING, "Cost-constrained, can tolerate mixed versions", "Moderate (re-deploy old)", "Medium",
         "Re-deploy the previous version batch by batch", ("cost_constrained", "mixed_versions_ok"),
     ),
-    "big_bang": StrategyInfo(
-        "big_bang", "Big bang", "Small app, low traffic, maintenance window OK", "Slow (full redeploy)", "High",
+    _info(
+        Strategy.BIG_BANG, "Small app, low traffic, maintenance window OK", "Slow (full redeploy)", "High",
         "Full redeploy of the previous version inside the maintenance window",
         ("small_low_traffic", "maintenance_window_ok"),
     ),
-}
+)}
 
 
 @dataclass
@@ -78,12 +95,12 @@ def recommend(answers: dict[str, bool]) -> Recommendation:
         best = fitting[0]
         reasons = [f"{QUESTIONS[need].rstrip('?')}: yes." for need in best.needs]
         reasons.append(f"Rollback is {best.rollback_speed.lower()}; risk {best.risk.lower()}.")
-        if "instant_rollback" in yes and best.key != "blue_green":
+        if "instant_rollback" in yes and best.key != Strategy.BLUE_GREEN:
             reasons.append("Instant rollback was asked for, but blue-green needs 2x infrastructure.")
         return Recommendation(best.key, best.label, reasons, [info.key for info in fitting[1:]])
     scored = sorted(STRATEGIES.values(), key=lambda info: -len(set(info.needs) & yes))
     if not yes or not set(scored[0].needs) & yes:
-        info = STRATEGIES["canary"]
+        info = STRATEGIES[Strategy.CANARY]
         return Recommendation(
             info.key, info.label, ["No strong constraint given: canary limits the blast radius and rolls back fast."]
         )
@@ -102,13 +119,13 @@ def recommend_for_release(*, release_type: str, has_db_migrations: bool = False,
     instant rollback wins again.
     """
     if release_type in ("major", "minor") or has_db_migrations or critical:
-        info = STRATEGIES["blue_green"]
+        info = STRATEGIES[Strategy.BLUE_GREEN]
         why = {
             "major": "A major release changes a lot at once: keep the old environment for an instant switch back.",
             "minor": "New features: keep the old environment for an instant switch back.",
         }.get(release_type, "Database migrations or a critical service: keep the old environment for instant rollback.")
         return Recommendation(info.key, info.label, [why, "Recommended for this release size."])
-    info = STRATEGIES["canary"]
+    info = STRATEGIES[Strategy.CANARY]
     return Recommendation(info.key, info.label, ["A small patch: validate it with a subset of users first."])
 
 
@@ -128,11 +145,11 @@ def recommend_for_service(
         recommendation.reasons.insert(0, f"{service} as part of {release or 'the release'} ({release_type}).")
         return recommendation
     if critical:
-        info = STRATEGIES["blue_green"]
+        info = STRATEGIES[Strategy.BLUE_GREEN]
         reasons = [f"{service} is a critical service: keep the old environment for an instant switch back.",
                    "Needs 2x infrastructure while both colours run; otherwise use canary."]
-        return Recommendation(info.key, info.label, reasons, ["canary"])
-    info = STRATEGIES["canary"]
+        return Recommendation(info.key, info.label, reasons, [Strategy.CANARY.value])
+    info = STRATEGIES[Strategy.CANARY]
     reasons = [f"{service} is a standard-tier service and no release is named: validate the version on a subset "
                "of users first; stopping the traffic shift rolls back fast."]
     return Recommendation(info.key, info.label, reasons)

@@ -12,7 +12,9 @@ from rest_framework.response import Response
 
 from delivery_portal import roles
 
-from . import selectors, services
+from . import selectors
+from .filtersets import DeploymentFilterSet
+from .services import controls, engine, starting, traffic
 from .serializers import (
     DeploymentCreateSerializer,
     DeploymentDetailSerializer,
@@ -28,16 +30,14 @@ MANAGERS = (roles.DELIVERY_MANAGER,)
 
 class DeploymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = DeploymentSerializer
+    filterset_class = DeploymentFilterSet  # ?service=&environment=&state=, as the page and its export
     write_roles = MANAGERS
     action_roles = {"metrics": (roles.DELIVERY_MANAGER, roles.ON_CALL)}
 
     def get_queryset(self):
-        params = self.request.query_params
         if self.action == "retrieve":
             return selectors.deployments_with_detail()
-        return selectors.deployment_list(
-            service=params.get("service"), environment=params.get("environment"), state=params.get("state")
-        )
+        return selectors.deployment_list()
 
     def get_serializer_class(self):
         return DeploymentDetailSerializer if self.action == "retrieve" else DeploymentSerializer
@@ -55,12 +55,12 @@ class DeploymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         common = {k: data.get(k) for k in ("service", "environment", "version", "strategy", "commits", "change",
                                         "release", "critical", "reason")}
         if status_value:
-            deployment = services.deployment_record(
+            deployment = starting.deployment_record(
                 **common, status=status_value, started_at=data.get("started_at"), finished_at=data.get("finished_at"),
                 by=request.user,
             )
             return self._detail(deployment, status.HTTP_201_CREATED)
-        deployment = services.deployment_request(**common, by=request.user)
+        deployment = starting.deployment_request(**common, by=request.user)
         if deployment.state == "refused":
             return Response(
                 {
@@ -79,7 +79,7 @@ class DeploymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         gates would decide now. Starts nothing (used by scripts/deploy.py --dry-run)."""
         serializer = DeploymentCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        return Response(services.plan_preview(**{k: serializer.validated_data.get(k) for k in (
+        return Response(selectors.plan_preview(**{k: serializer.validated_data.get(k) for k in (
             "service", "environment", "version", "strategy", "change", "release", "critical", "reason")}))
 
     @extend_schema(request=MetricsSerializer, responses=DeploymentDetailSerializer)
@@ -88,7 +88,7 @@ class DeploymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         deployment = self.get_object()
         serializer = MetricsSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.metrics_push(deployment=deployment, by=request.user, **serializer.validated_data)
+        engine.metrics_push(deployment=deployment, by=request.user, **serializer.validated_data)
         return self._detail(deployment)
 
     @extend_schema(request=PromoteSerializer, responses=DeploymentDetailSerializer)
@@ -97,7 +97,7 @@ class DeploymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         deployment = self.get_object()
         serializer = PromoteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.deployment_promote(deployment=deployment, by=request.user, reason=serializer.validated_data["reason"])
+        controls.deployment_promote(deployment=deployment, by=request.user, reason=serializer.validated_data["reason"])
         return self._detail(deployment)
 
     def _control(self, request, service):
@@ -110,22 +110,22 @@ class DeploymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     @extend_schema(request=ReasonSerializer, responses=DeploymentDetailSerializer)
     @action(detail=True, methods=["post"])
     def rollback(self, request, pk=None):
-        return self._control(request, services.deployment_rollback)
+        return self._control(request, controls.deployment_rollback)
 
     @extend_schema(request=ReasonSerializer, responses=DeploymentDetailSerializer)
     @action(detail=True, methods=["post"])
     def pause(self, request, pk=None):
-        return self._control(request, services.deployment_pause)
+        return self._control(request, controls.deployment_pause)
 
     @extend_schema(request=ReasonSerializer, responses=DeploymentDetailSerializer)
     @action(detail=True, methods=["post"])
     def resume(self, request, pk=None):
-        return self._control(request, services.deployment_resume)
+        return self._control(request, controls.deployment_resume)
 
     @extend_schema(request=ReasonSerializer, responses=DeploymentDetailSerializer)
     @action(detail=True, methods=["post"], url_path="confirm-shift")
     def confirm_shift(self, request, pk=None):
         """Manual router: confirm that the pending traffic shift has been made."""
         deployment = self.get_object()
-        services.traffic_shift_confirm(deployment=deployment, by=request.user)
+        traffic.traffic_shift_confirm(deployment=deployment, by=request.user)
         return self._detail(deployment)

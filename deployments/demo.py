@@ -7,8 +7,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from . import services
 from .models import Deployment, EnvironmentConfig
+from .services import engine, starting, traffic
 
 
 def load(users):
@@ -36,7 +36,7 @@ def load(users):
             {"sha": hashlib.sha1(f"{service.slug}{version}{n}".encode()).hexdigest(), "authored_at": finished - timedelta(hours=lead_hours + n * 3)}
             for n in range(3)
         ]
-        services.deployment_record(
+        starting.deployment_record(
             service=service, version=version, strategy="canary", status=status, commits=commits,
             started_at=finished - timedelta(minutes=45), finished_at=finished, by=manager,
         )
@@ -48,11 +48,11 @@ def load(users):
             if existing.state != "refused":
                 break
             continue
-        deployment = services.deployment_request(
+        deployment = starting.deployment_request(
             service=service, version=version, strategy="canary", by=manager,
             commits=[{"sha": hashlib.sha1(version.encode()).hexdigest(), "authored_at": now - timedelta(hours=20)}],
         )
         if deployment.state == "running":
-            services.traffic_shift_confirm(deployment=deployment, by=manager)
-            services.metrics_push(deployment=deployment, error_rate=0.002, p99_ms=180, healthy=True, by=manager)
+            traffic.traffic_shift_confirm(deployment=deployment, by=manager)
+            engine.metrics_push(deployment=deployment, error_rate=0.002, p99_ms=180, healthy=True, by=manager)
             break

@@ -1,6 +1,6 @@
 """Rollout rules, pure: plans per strategy, the state machine, metric gates, start gates.
 
-No ORM and no I/O here; whatever depends on "now" takes `at`. services.py feeds these
+No ORM and no I/O here; whatever depends on "now" takes `at`. The services feed these
 functions with facts read from the database and applies what they decide.
 """
 
@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+
+from delivery_portal.strategy_guide import Strategy
 
 # --- Plans ------------------------------------------------------------------------------
 ALL_GATES = ("error_rate", "p99", "health")
@@ -61,13 +63,13 @@ def validate_stage_list(stages) -> list[str]:
 
 def build_plan(strategy: str, overrides: list[dict] | None = None) -> list[StageSpec]:
     """The stages of a rollout. `overrides` (validated stage dicts) replace the defaults."""
-    if strategy == "canary":
+    if strategy == Strategy.CANARY:
         pairs = [(s["traffic_percent"], s.get("monitor_minutes", 0)) for s in overrides] if overrides else CANARY_DEFAULT
         return [
             StageSpec(f"Canary {pct}%" if pct < 100 else "Full rollout", pct, float(minutes), ALL_GATES)
             for pct, minutes in pairs
         ]
-    if strategy == "blue_green":
+    if strategy == Strategy.BLUE_GREEN:
         health, monitor = BLUE_GREEN_HEALTH_MINUTES, BLUE_GREEN_MONITOR_MINUTES
         if overrides:  # [{"traffic_percent": 0, ...health}, {"traffic_percent": 100, ...monitor}]
             health = overrides[0].get("monitor_minutes", health) if len(overrides) > 1 else health
@@ -76,14 +78,14 @@ def build_plan(strategy: str, overrides: list[dict] | None = None) -> list[Stage
             StageSpec("Deploy idle colour, health check", 0, float(health), HEALTH_ONLY),
             StageSpec("Switch all traffic; old colour kept", 100, float(monitor), ALL_GATES),
         ]
-    if strategy == "rolling":
+    if strategy == Strategy.ROLLING:
         pairs = [(s["traffic_percent"], s.get("monitor_minutes", 0)) for s in overrides] if overrides else ROLLING_DEFAULT
         count = len(pairs)
         return [
             StageSpec(f"Batch {number} of {count}", pct, float(minutes), HEALTH_ONLY)
             for number, (pct, minutes) in enumerate(pairs, 1)
         ]
-    if strategy == "big_bang":
+    if strategy == Strategy.BIG_BANG:
         monitor = overrides[-1].get("monitor_minutes", BIG_BANG_MONITOR_MINUTES) if overrides else BIG_BANG_MONITOR_MINUTES
         return [StageSpec("All at once (maintenance window)", 100, float(monitor), ALL_GATES)]
     raise ValueError(f"unknown strategy {strategy!r}")
@@ -308,7 +310,7 @@ def start_gate_reasons(facts: StartFacts) -> list[str]:
         reasons.extend(facts.change_blockers)
     if facts.release_version and facts.release_recommendation == "NO-GO":
         reasons.append(f"Release {facts.release_version} is NO-GO.")
-    if facts.strategy == "big_bang" and not facts.in_maintenance_window:
+    if facts.strategy == Strategy.BIG_BANG and not facts.in_maintenance_window:
         reasons.append("A big-bang deployment may only run inside an approved maintenance window, and none is open now.")
     return reasons
 

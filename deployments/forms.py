@@ -2,11 +2,9 @@ from django import forms
 from django.urls import reverse_lazy
 
 from changes.models import ChangeRequest
-from delivery_portal.strategy_guide import QUESTIONS
+from delivery_portal.strategy_guide import QUESTIONS, Strategy
 from releases.selectors import release_by_version
 from sla.models import Service
-
-from .models import Strategy
 
 
 class StartDeploymentForm(forms.Form):
@@ -54,4 +52,15 @@ class GuideForm(forms.Form):
 
 
 class PromoteForm(forms.Form):
-    reason = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
+                             error_messages={"required": "Promoting early needs a reason."})
+
+
+class ReasonForm(forms.Form):
+    """The optional reason of a pause, a resume, a rollback (recorded on the rollout's event)."""
+
+    reason = forms.CharField(max_length=2000, required=False)
+
+
+class ConfirmForm(forms.Form):
+    """Nothing to fill in: a person confirms that they moved the traffic (manual router)."""

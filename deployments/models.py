@@ -4,13 +4,7 @@ from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-
-class Strategy(models.TextChoices):
-    BLUE_GREEN = "blue_green", "Blue-green"
-    CANARY = "canary", "Canary"
-    ROLLING = "rolling", "Rolling"
-    BIG_BANG = "big_bang", "Big bang"
-
+from delivery_portal.strategy_guide import Strategy
 
 # A deployment a pipeline reported without saying how it rolled out: never assumed canary (or
 # anything else), so it proves no strategy. Only recorded deployments have it; a rollout the
@@ -200,6 +194,10 @@ class StageState(models.TextChoices):
     BREACHED = "breached", "Breached"
     ROLLED_BACK = "rolled_back", "Rolled back"
     SKIPPED = "skipped", "Skipped"
+
+
+# A stage whose traffic has moved and whose gates are being watched (or waiting for data).
+OPEN_STAGE_STATES = (StageState.MONITORING, StageState.HOLDING)
 
 
 class RolloutStage(models.Model):

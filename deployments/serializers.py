@@ -3,6 +3,7 @@ from rest_framework import serializers
 from changes.models import ChangeRequest
 from delivery_portal.api.fields import IsoDateTimeField
 from delivery_portal.api.serializers import PortalModelSerializer
+from delivery_portal.strategy_guide import Strategy
 from releases.serializers import ReleaseVersionField
 from sla.models import Service
 
@@ -13,7 +14,6 @@ from .models import (
     DeploymentEvent,
     GateEvaluation,
     RolloutStage,
-    Strategy,
 )
 
 

@@ -1,7 +1,6 @@
 """Incidents API (/api/v1/incidents/, /api/v1/alerts/alertmanager/)."""
 
 from django.db import transaction
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -10,8 +9,10 @@ from rest_framework.views import APIView
 
 from delivery_portal import concurrency, roles
 
-from . import selectors, services
-from .models import Incident, TimelineEntry
+from . import selectors
+from .filtersets import IncidentFilterSet
+from .services import alertmanager, lifecycle
+from .services.timeline import timeline_append
 from .serializers import (
     IncidentCreateSerializer,
     IncidentPatchSerializer,
@@ -32,17 +33,16 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     action_roles = {"create": WRITERS, "partial_update": WRITERS, "timeline": WRITERS, "transition": WRITERS}
     http_method_names = ["get", "post", "patch", "head", "options"]
 
+    filterset_class = IncidentFilterSet  # ?service=&state=&severity= (and show=open)
+
     def get_queryset(self):
-        params = self.request.query_params
-        return selectors.incident_list(
-            service=params.get("service") or None, state=params.get("state") or None, severity=params.get("severity") or None
-        )
+        return selectors.incident_list()
 
     @extend_schema(request=IncidentCreateSerializer, responses={201: IncidentSerializer})
     def create(self, request):
         data = IncidentCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        incident = services.incident_open(by=request.user, **data.validated_data)
+        incident = lifecycle.incident_open(by=request.user, **data.validated_data)
         return Response(self._out(incident), status=status.HTTP_201_CREATED)
 
     @extend_schema(request=IncidentPatchSerializer, responses={200: IncidentSerializer})
@@ -60,26 +60,25 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         values = dict(data.validated_data)
         values.pop(concurrency.VERSION_FIELD, None)
         reason = values.pop("reason", "")
-        times = {k: values.pop(k) for k in services.TIME_FIELDS if k in values}
+        times = {k: values.pop(k) for k in lifecycle.TIME_FIELDS if k in values}
         with transaction.atomic():
-            incident = services.incident_update(incident=incident, by=request.user, reason=reason,
+            incident = lifecycle.incident_update(incident=incident, by=request.user, reason=reason,
                                                 expected_version=expected, **values)
             if times:
-                incident = services.incident_correct_times(incident=incident, by=request.user, reason=reason, **times)
+                incident = lifecycle.incident_correct_times(incident=incident, by=request.user, reason=reason, **times)
         incident.refresh_from_db()
         return concurrency.set_etag(Response(self._out(incident)), incident)
 
     @extend_schema(request=TimelineEntrySerializer, responses={201: TimelineEntrySerializer})
     @action(detail=True, methods=["get", "post"])
     def timeline(self, request, reference=None):
-        incident = get_object_or_404(Incident, reference=reference)
+        incident = selectors.incident_or_404(reference)
         if request.method == "GET":
-            entries = TimelineEntry.objects.filter(incident=incident).select_related("author").order_by("at", "id")
-            page = self.paginate_queryset(entries)
+            page = self.paginate_queryset(selectors.timeline_entries(incident))
             return self.get_paginated_response(TimelineEntrySerializer(page, many=True).data)
         data = TimelineEntrySerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        entry = services.timeline_append(
+        entry = timeline_append(
             incident=incident, by=request.user, kind=data.validated_data["kind"], text=data.validated_data["text"],
             at=data.validated_data.get("at"),
         )
@@ -88,11 +87,11 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @extend_schema(request=TransitionSerializer, responses={200: IncidentSerializer})
     @action(detail=True, methods=["post"])
     def transition(self, request, reference=None):
-        incident = get_object_or_404(Incident, reference=reference)
+        incident = selectors.incident_or_404(reference)
         data = TransitionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        incident = services.incident_transition(
+        incident = lifecycle.incident_transition(
             incident=incident, to=values["to"], by=request.user, at=values.get("at"),
             commander=values.get("commander"), impact_ended_at=values.get("impact_ended_at"),
         )
@@ -101,8 +100,8 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @extend_schema(responses={200: PostMortemSerializer})
     @action(detail=True, methods=["get"])
     def postmortem(self, request, reference=None):
-        incident = get_object_or_404(Incident, reference=reference)
-        pm = getattr(incident, "postmortem", None) if selectors._has_postmortem(incident) else None
+        incident = selectors.incident_or_404(reference)
+        pm = selectors.incident_postmortem(incident)
         if pm is None:
             return Response({"detail": "No post-mortem yet."}, status=status.HTTP_404_NOT_FOUND)
         # Its ETag and `edit_version`: the version the page's editor checks (delivery_portal.concurrency).
@@ -131,5 +130,5 @@ class AlertmanagerWebhook(APIView):
         version = str(payload.get("version", "4"))
         if version != "4":
             return Response({"version": [f"Only version 4 payloads are understood, not {version}."]}, status=400)
-        result = services.alert_ingest(payload=payload, by=request.user)
+        result = alertmanager.alert_ingest(payload=payload, by=request.user)
         return Response(result, status=status.HTTP_200_OK)

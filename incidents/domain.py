@@ -1,6 +1,10 @@
 """Rules and arithmetic of incidents: severity clocks, the state machine, status-update
 cadence, the post-mortem rule and references. Pure Python: no ORM, no I/O; every function
 that depends on "now" takes `at`.
+
+The vocabulary of incidents lives here and nowhere else: the severities and the states,
+with the groups of states other code asks about (still going on, open, resolved). The
+models' choices, forms, serializers and other apps import these names.
 """
 
 from __future__ import annotations
@@ -13,10 +17,15 @@ SEVERITIES = (SEV1, SEV2, SEV3, SEV4)
 
 DETECT, TRIAGE, RESPOND, RESOLVE, REVIEW, CLOSED = "detect", "triage", "respond", "resolve", "review", "closed"
 STATES = (DETECT, TRIAGE, RESPOND, RESOLVE, REVIEW, CLOSED)
-# States in which the incident is still going on (the clocks run, updates are due).
+# States in which the incident is still going on (the clocks run, impact may go on); the
+# dashboard's "open incidents".
 ACTIVE_STATES = (DETECT, TRIAGE, RESPOND)
 # States listed as "open" (anything not closed).
 OPEN_STATES = (DETECT, TRIAGE, RESPOND, RESOLVE, REVIEW)
+# States with a commander and the response under way: SEV-1/2 status updates are due.
+UPDATE_STATES = (TRIAGE, RESPOND)
+# Resolved or later: the post-mortem and its action items may be written.
+RESOLVED_STATES = (RESOLVE, REVIEW, CLOSED)
 
 
 @dataclass(frozen=True)
@@ -42,6 +51,8 @@ TRANSITIONS: dict[tuple[str, str], tuple[str, ...]] = {
     (RESOLVE, REVIEW): ("on_call", "delivery_manager"),
     (REVIEW, CLOSED): ("on_call", "delivery_manager"),
 }
+# The states a transition may ask for (every state but the one an incident starts in).
+TARGET_STATES = tuple(dict.fromkeys(to for _frm, to in TRANSITIONS))
 
 STATUS_UPDATE_INTERVAL = timedelta(minutes=30)
 CADENCE_SEVERITIES = (SEV1, SEV2)
@@ -81,7 +92,7 @@ def severity_from_alert(label: str | None) -> str | None:
     if value.upper() in SEVERITIES:
         return value.upper()
     compact = value.upper().replace(" ", "").replace("_", "-")
-    if compact in ("SEV1", "SEV2", "SEV3", "SEV4"):
+    if compact in {s.replace("-", "") for s in SEVERITIES}:
         return f"SEV-{compact[-1]}"
     return ALERT_SEVERITY.get(value.lower())
 
@@ -117,7 +128,7 @@ def next_update_due_at(
 
     None when no update is due (other severities, not yet triaged, or resolved and later).
     """
-    if severity not in CADENCE_SEVERITIES or state not in (TRIAGE, RESPOND) or triaged_at is None:
+    if severity not in CADENCE_SEVERITIES or state not in UPDATE_STATES or triaged_at is None:
         return None
     base = triaged_at
     if last_status_update_at is not None and last_status_update_at > base:

@@ -80,7 +80,7 @@ class CommanderForm(forms.Form):
 
 
 class TransitionForm(forms.Form):
-    to = forms.ChoiceField(choices=[(s, s) for s in domain.STATES if s != domain.DETECT])
+    to = forms.ChoiceField(choices=[(s, s) for s in domain.TARGET_STATES])
     commander = UserChoiceField(queryset=active_users(), required=False)
     impact_ended_at = forms.DateTimeField(widget=DT, required=False)
     at = forms.DateTimeField(widget=DT, required=False)

@@ -6,21 +6,24 @@ from simple_history.models import HistoricalRecords
 
 from delivery_portal import concurrency
 
+from . import domain
 
+
+# The values are spelled once, in incidents.domain.
 class Severity(models.TextChoices):
-    SEV1 = "SEV-1", "SEV-1"
-    SEV2 = "SEV-2", "SEV-2"
-    SEV3 = "SEV-3", "SEV-3"
-    SEV4 = "SEV-4", "SEV-4"
+    SEV1 = domain.SEV1, domain.SEV1
+    SEV2 = domain.SEV2, domain.SEV2
+    SEV3 = domain.SEV3, domain.SEV3
+    SEV4 = domain.SEV4, domain.SEV4
 
 
 class IncidentState(models.TextChoices):
-    DETECT = "detect", "Detect"
-    TRIAGE = "triage", "Triage"
-    RESPOND = "respond", "Respond"
-    RESOLVE = "resolve", "Resolve"
-    REVIEW = "review", "Review"
-    CLOSED = "closed", "Closed"
+    DETECT = domain.DETECT, "Detect"
+    TRIAGE = domain.TRIAGE, "Triage"
+    RESPOND = domain.RESPOND, "Respond"
+    RESOLVE = domain.RESOLVE, "Resolve"
+    REVIEW = domain.REVIEW, "Review"
+    CLOSED = domain.CLOSED, "Closed"
 
 
 # The incident list's order as expressions: selectors.incident_list orders by exactly these,

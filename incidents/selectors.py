@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from . import domain
@@ -96,19 +97,14 @@ def incident_queryset() -> QuerySet:
     )
 
 
-def incident_list(*, service: str | None = None, state: str | None = None, severity: str | None = None, open_only=False) -> QuerySet:
-    """Open first, then by severity (SEV-1 first), newest detection first.
+def incident_list(*, open_only=False) -> QuerySet:
+    """Open first, then by severity (SEV-1 first), newest detection first (the list's filters:
+    incidents.filtersets.IncidentFilterSet).
 
     Ordered by the very expressions of incident_list_order_idx (models.LIST_ORDER), so the
     first page is an index scan; the clock facts are evaluated for the page's rows only.
     """
     qs = incident_queryset()
-    if service:
-        qs = qs.filter(services__slug=service)
-    if state:
-        qs = qs.filter(state=state)
-    if severity:
-        qs = qs.filter(severity=severity)
     if open_only:
         qs = qs.exclude(state=IncidentState.CLOSED)
     return qs.order_by(*LIST_ORDER)
@@ -141,6 +137,33 @@ def incident_detail(reference: str, *, with_timeline: bool = True) -> Incident:
     return qs.get(reference=reference)
 
 
+def incident_or_404(reference: str) -> Incident:
+    """The incident alone (for a service to change), or Http404."""
+    return get_object_or_404(Incident, reference=reference)
+
+
+def incident_postmortem(incident: Incident, *, with_items: bool = False) -> PostMortem | None:
+    """Its post-mortem, if one was started; with its action items and their owners."""
+    qs = PostMortem.objects.filter(incident=incident)
+    if with_items:
+        qs = qs.prefetch_related("action_items__owner")
+    return qs.first()
+
+
+def timeline_entries(incident: Incident) -> QuerySet:
+    """The whole timeline in time order, with authors (the API pages through it)."""
+    return TimelineEntry.objects.filter(incident=incident).select_related("author").order_by("at", "id")
+
+
+def timeline_entry_or_404(reference: str, entry_id: int) -> TimelineEntry:
+    return get_object_or_404(TimelineEntry.objects.select_related("incident", "author"), pk=entry_id, incident__reference=reference)
+
+
+def timeline_entry_versions(entry: TimelineEntry):
+    """The entry's text as it was, newest first (its history records, with who wrote them)."""
+    return entry.history.select_related("history_user").order_by("-history_date")
+
+
 def timeline_page(incident: Incident, *, show_all: bool = False, limit: int = TIMELINE_PAGE) -> tuple[list[TimelineEntry], bool]:
     """The newest `limit` entries in time order (all of them with show_all), and whether earlier ones are hidden.
 
@@ -153,17 +176,23 @@ def timeline_page(incident: Incident, *, show_all: bool = False, limit: int = TI
     return rows[:limit][::-1], len(rows) > limit
 
 
-def action_items(*, status: str | None = None, owner: str | None = None, overdue_only=False, at=None) -> QuerySet:
-    at = at or timezone.now()
+# An action item still to do, and one past its due date at `at` (the list's filters and the reminders).
+OPEN_ACTION_ITEM = Q(status__in=[ActionItem.Status.OPEN, ActionItem.Status.IN_PROGRESS])
+
+
+def overdue_action_item(at: datetime) -> Q:
+    return OPEN_ACTION_ITEM & Q(due_date__lt=at.date())
+
+
+def action_item_or_404(item_id: int) -> ActionItem:
+    return get_object_or_404(ActionItem.objects.select_related("postmortem__incident"), pk=item_id)
+
+
+def action_items(*, overdue_only=False, at=None) -> QuerySet:
+    """By due date, with owner and incident (the list's filters: incidents.filtersets.ActionItemFilterSet)."""
     qs = ActionItem.objects.select_related("owner", "postmortem__incident").order_by("due_date", "id")
-    if status == "open":
-        qs = qs.filter(status__in=[ActionItem.Status.OPEN, ActionItem.Status.IN_PROGRESS])
-    elif status:
-        qs = qs.filter(status=status)
-    if owner:
-        qs = qs.filter(owner__username=owner)
     if overdue_only:
-        qs = qs.filter(status__in=[ActionItem.Status.OPEN, ActionItem.Status.IN_PROGRESS], due_date__lt=at.date())
+        qs = qs.filter(overdue_action_item(at or timezone.now()))
     return qs
 
 

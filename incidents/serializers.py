@@ -13,7 +13,7 @@ from . import domain
 from .models import ActionItem, Incident, PostMortem, TimelineEntry, TimelineKind
 from .selectors import incident_clocks
 
-TRANSITION_TARGETS = ("triage", "respond", "resolve", "review", "closed")
+TRANSITION_TARGETS = domain.TARGET_STATES
 
 
 class IncidentSerializer(PortalModelSerializer):

@@ -6,7 +6,9 @@ from rest_framework.response import Response
 
 from delivery_portal import concurrency, roles
 
-from . import domain, selectors, services
+from . import selectors, services
+from .domain import payloads
+from .filtersets import ReleaseFilterSet
 from .serializers import (
     BugFixSerializer,
     DependencySerializer,
@@ -22,6 +24,7 @@ class ReleaseViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.
     """Releases by version: plan, scope, evidence for the exit criteria, readiness (go/no-go)."""
 
     serializer_class = ReleaseSerializer
+    filterset_class = ReleaseFilterSet  # ?product=&release_type=, as the page and its export
     lookup_field = "version"
     lookup_value_regex = "[^/]+"
     write_roles = (roles.DELIVERY_MANAGER,)
@@ -91,7 +94,7 @@ class ReleaseViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.
         data = request.data if isinstance(request.data, dict) else {}
         criterion = data.get("criterion")
         if not criterion:
-            raise ValidationError({"criterion": [f"This field is required: one of {', '.join(domain.CRITERIA)}."]})
+            raise ValidationError({"criterion": [f"This field is required: one of {', '.join(payloads.CRITERIA)}."]})
         payload = {k: v for k, v in data.items() if k != "criterion"}
         evidence = services.evidence_record(release=release, criterion=criterion, payload=payload, by=request.user)
         return Response(EvidenceSerializer(evidence).data, status=status.HTTP_201_CREATED)

@@ -7,7 +7,7 @@ from django.utils import timezone
 from delivery_portal import concurrency
 from sla.models import Service
 
-from . import domain
+from .domain import payloads, versions
 from .models import BugFix, Dependency, Feature, RolloutPlan
 
 
@@ -21,9 +21,9 @@ class ReleaseForm(forms.Form):
     )
 
     def clean_version(self):
-        """The canonical spelling (``2.5.0`` -> ``v2.5.0``, releases/domain.py)."""
+        """The canonical spelling (``2.5.0`` -> ``v2.5.0``, releases/domain/versions.py)."""
         try:
-            return domain.canonical_version(self.cleaned_data["version"])
+            return versions.canonical_version(self.cleaned_data["version"])
         except ValueError as exc:
             raise forms.ValidationError(str(exc)) from exc
 
@@ -88,7 +88,7 @@ class RolloutForm(forms.ModelForm):
 def evidence_form_class(criterion: str):
     """A form with one field per payload field of `criterion` (the contract's table)."""
     fields = {}
-    for name, kind in domain.PAYLOAD_FIELDS[criterion].items():
+    for name, kind in payloads.PAYLOAD_FIELDS[criterion].items():
         label = name.replace("_", " ").capitalize().replace("P99 ms", "P99 (ms)").replace("Target ms", "Target (ms)")
         if kind == "count":
             fields[name] = forms.IntegerField(label=label, min_value=0)

@@ -1,10 +1,11 @@
-"""Releases. Readiness rules live in releases/domain.py."""
+"""Releases. Readiness rules live in releases/domain/."""
 
 from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
 from delivery_portal import concurrency
+from delivery_portal.strategy_guide import Strategy
 
 
 class ReleaseType(models.TextChoices):
@@ -153,6 +154,10 @@ class Evidence(models.Model):
         return f"{self.release} {self.criterion} @ {self.recorded_at:%Y-%m-%d %H:%M}"
 
 
+# A release's scope items by the kind named in URLs, forms and the API.
+SCOPE_MODELS = {"feature": Feature, "bug_fix": BugFix, "dependency": Dependency}
+
+
 class CommsKind(models.TextChoices):
     T_MINUS_7 = "t_minus_7", "T-7 scope finalised"
     T_MINUS_1 = "t_minus_1", "T-1 go/no-go decision"
@@ -182,12 +187,6 @@ class CommsItem(models.Model):
 
 
 class RolloutPlan(models.Model):
-    class Strategy(models.TextChoices):
-        BLUE_GREEN = "blue_green", "Blue-green"
-        CANARY = "canary", "Canary"
-        ROLLING = "rolling", "Rolling"
-        BIG_BANG = "big_bang", "Big bang"
-
     release = models.OneToOneField(Release, on_delete=models.CASCADE, related_name="rollout_plan")
     window_start = models.DateTimeField(null=True, blank=True)
     window_end = models.DateTimeField(null=True, blank=True)

@@ -3,7 +3,7 @@
 import markdown
 import nh3
 
-from . import domain
+from .domain import versions
 from .models import Feature
 
 
@@ -21,7 +21,7 @@ def release_notes_markdown(release, *, rollout: dict, deployments) -> str:
     lines = [
         f"# Release {release.version}",
         "",
-        f"**Product:** {release.product} · **Type:** {domain.TYPE_LABELS[release.release_type]} · "
+        f"**Product:** {release.product} · **Type:** {versions.TYPE_LABELS[release.release_type]} · "
         f"**Target date:** {target:%B} {target.day}, {target.year}",
         "",
         f"**Services:** {', '.join(s.name for s in release.services.all()) or 'none'}",

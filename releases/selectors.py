@@ -2,12 +2,13 @@
 
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from delivery_portal.strategy_guide import STRATEGIES, recommend_for_release
 
-from . import domain
-from .models import BugFix, CommsItem, Dependency, Evidence, Release, RolloutPlan
+from .domain import criteria, schedule, versions
+from .models import SCOPE_MODELS, BugFix, CommsItem, Dependency, Evidence, Release, RolloutPlan
 
 
 def release_detail_queryset():
@@ -20,13 +21,13 @@ def release_detail_queryset():
 def release_by_version(version: str, queryset=None) -> Release | None:
     """The release of `version` in any spelling (``2.5.0``, `` V2.5.0``, ``v2.5.0``), or None.
 
-    Versions are stored canonically (``v`` + semver, releases/domain.py); a row stored in an
+    Versions are stored canonically (``v`` + semver, releases/domain/versions.py); a row stored in an
     older spelling (the normalising migration leaves two rows that would collide) is still
     found, the canonical one first. One query.
     """
     queryset = Release.objects.all() if queryset is None else queryset
     try:
-        spellings = domain.version_spellings(version)
+        spellings = versions.version_spellings(version)
     except ValueError:
         return queryset.filter(version=(version or "").strip()).first()
     matches = list(queryset.filter(version__in=spellings))
@@ -43,7 +44,7 @@ def release_or_404(version: str, queryset=None) -> Release:
 
 def version_taken(version: str) -> bool:
     """Whether a release of `version` (in any spelling) exists."""
-    return Release.objects.filter(version__in=domain.version_spellings(version)).exists()
+    return Release.objects.filter(version__in=versions.version_spellings(version)).exists()
 
 
 def newest_evidence(release: Release, *, at=None) -> dict[str, Evidence]:
@@ -110,14 +111,14 @@ def rollout_summary(release: Release) -> dict:
     }
 
 
-def release_evaluation(release: Release, *, at=None) -> tuple[list[domain.CriterionResult], domain.Decision, dict]:
+def release_evaluation(release: Release, *, at=None) -> tuple[list[criteria.CriterionResult], criteria.Decision, dict]:
     """(criteria results, decision, newest evidence by criterion) at `at`."""
     evidence = newest_evidence(release, at=at)
     p1, p2 = scope_open_bugs(release)
-    results = domain.evaluate_criteria(
+    results = criteria.evaluate_criteria(
         {criterion: e.payload for criterion, e in evidence.items()}, scope_open_p1=p1, scope_open_p2=p2
     )
-    return results, domain.decide(results, target=release.target_date), evidence
+    return results, criteria.decide(results, target=release.target_date), evidence
 
 
 def with_open_p1_p2(queryset):
@@ -156,10 +157,10 @@ def recommendations_for(releases, *, at=None) -> dict[int, str]:
             open_bugs[release_id].append(priority)
     verdicts = {}
     for pk, release in by_pk.items():
-        results = domain.evaluate_criteria(
+        results = criteria.evaluate_criteria(
             newest[pk], scope_open_p1=open_bugs[pk].count("P1"), scope_open_p2=open_bugs[pk].count("P2")
         )
-        verdicts[pk] = domain.decide(results, target=release.target_date).recommendation
+        verdicts[pk] = criteria.decide(results, target=release.target_date).recommendation
     return verdicts
 
 
@@ -191,12 +192,12 @@ def comms_items(release: Release, *, at=None) -> list[dict]:
     tz = timezone.get_current_timezone()
     rows = []
     for item in release.comms_items.all():
-        deadline = domain.comms_deadline(item.due_date, tz)
+        deadline = schedule.comms_deadline(item.due_date, tz)
         rows.append({
             "item": item,
             "label": item.get_kind_display(),
             "deadline": deadline,
-            "overdue": domain.is_overdue(due=item.due_date, done=item.done, at=at.astimezone(tz)),
+            "overdue": schedule.is_overdue(due=item.due_date, done=item.done, at=at.astimezone(tz)),
         })
     return rows
 
@@ -208,11 +209,10 @@ def comms_owner_choices():
     return list(get_user_model().objects.filter(is_active=True).order_by("username").only("pk", "username"))
 
 
-def release_list(*, product=None):
-    qs = Release.objects.prefetch_related("services").order_by("-target_date", "-id")
-    if product:
-        qs = qs.filter(product=product)
-    return qs
+def release_list():
+    """Every release, newest target date first (filtered by releases.filtersets.ReleaseFilterSet
+    for the page, its export and the API)."""
+    return Release.objects.prefetch_related("services").order_by("-target_date", "-id")
 
 
 def releases_between(start, end):
@@ -228,6 +228,18 @@ def release_notes(release: Release) -> str:
 
     release = release_detail_queryset().get(pk=release.pk)
     return release_notes_markdown(release, rollout=rollout_summary(release), deployments=release_deployments(release))
+
+
+def scope_item_or_404(release: Release, kind: str, pk: int):
+    """A feature, bug fix or dependency of `release` by its kind and id; Http404 otherwise."""
+    if kind not in SCOPE_MODELS:
+        raise Http404(f"No scope kind {kind}.")
+    return get_object_or_404(SCOPE_MODELS[kind], release=release, pk=pk)
+
+
+def comms_item_or_404(release: Release, kind: str) -> CommsItem:
+    """The checklist item of `release` for `kind` (t_minus_7, ...); Http404 otherwise."""
+    return get_object_or_404(CommsItem, release=release, kind=kind)
 
 
 def late_scope_changes(release: Release):

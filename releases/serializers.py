@@ -4,7 +4,8 @@ from delivery_portal.api.fields import IsoDateTimeField
 from delivery_portal.api.serializers import PortalModelSerializer
 from sla.models import Service
 
-from . import domain, selectors
+from . import selectors
+from .domain import versions
 from .models import BugFix, CommsItem, Dependency, Evidence, Feature, Release
 
 
@@ -57,7 +58,7 @@ class ReleaseSerializer(PortalModelSerializer):
     def validate_version(self, value):
         """The canonical spelling (``2.5.0`` -> ``v2.5.0``); one release per version, however spelt."""
         try:
-            version = domain.canonical_version(value)
+            version = versions.canonical_version(value)
         except ValueError as exc:
             raise serializers.ValidationError(str(exc)) from exc
         if selectors.version_taken(version):

@@ -7,14 +7,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from delivery_portal import concurrency
+from delivery_portal.audit import save_with_history
 from delivery_portal.errors import ProcessError
 from delivery_portal.notifications import notify
+from delivery_portal.strategy_guide import Strategy
 from sla.models import Service
 
-from . import domain, selectors
-from .models import BugFix, CommsItem, CommsKind, Dependency, Evidence, Feature, Release, RolloutPlan, ScopeChange
+from . import selectors
+from .domain import payloads, schedule, versions
+from .models import SCOPE_MODELS, CommsItem, CommsKind, Evidence, Release, RolloutPlan, ScopeChange
 
-SCOPE_MODELS = {"feature": Feature, "bug_fix": BugFix, "dependency": Dependency}
 SCOPE_FIELDS = {
     "feature": ("title", "ticket", "status"),
     "bug_fix": ("title", "ticket", "priority", "status"),
@@ -29,13 +31,13 @@ def _url(release):
 @transaction.atomic
 def release_create(*, version: str, target_date, services=(), product: str = "portal", by=None, at=None) -> Release:
     """A new release; its type comes from the previous final release of the same product,
-    and the product's later releases are retyped against it (releases/domain.py).
+    and the product's later releases are retyped against it (releases/domain/versions.py).
 
     `version` is stored in its canonical spelling (``v`` + semver): ``2.5.0`` is ``v2.5.0``.
     Also creates the T-7/T-1/T-0/T+1 checklist (owned by `by`) and a default rollout plan.
     """
     try:
-        version = domain.canonical_version(version)
+        version = versions.canonical_version(version)
     except ValueError as exc:
         raise ValidationError({"version": [str(exc)]}) from exc
     product = (product or "portal").strip()
@@ -48,15 +50,15 @@ def release_create(*, version: str, target_date, services=(), product: str = "po
     release = Release.objects.create(
         version=version,
         product=product,
-        release_type=domain.release_type_among(version, [text for text, _kind in rows.values()]),
+        release_type=versions.release_type_among(version, [text for text, _kind in rows.values()]),
         target_date=target_date,
         created_by=by,
     )
     rows[release.pk] = (release.version, release.release_type)
-    _retype(domain.retype_after(release.version, rows), because=release, by=by)
+    _retype(versions.retype_after(release.version, rows), because=release, by=by)
     service_objs = [s if isinstance(s, Service) else Service.objects.get(slug=s) for s in services]
     release.services.set(service_objs)
-    for kind, due in domain.t_dates(target_date).items():
+    for kind, due in schedule.t_dates(target_date).items():
         CommsItem.objects.create(release=release, kind=kind, due_date=due, owner=by)
     RolloutPlan.objects.create(release=release)
     return release
@@ -68,9 +70,8 @@ def _retype(new_types: dict, *, because: Release, by=None) -> None:
         return
     for release in Release.objects.filter(pk__in=new_types):
         release.release_type = new_types[release.pk]
-        release._history_user = by
-        release._change_reason = f"type recomputed: {because.version} is now an earlier release of {release.product}"
-        release.save(update_fields=["release_type"])
+        reason = f"type recomputed: {because.version} is now an earlier release of {release.product}"
+        save_with_history(release, by=by, reason=reason, update_fields=["release_type"])
 
 
 def _scope_finalised(release) -> bool:
@@ -79,7 +80,7 @@ def _scope_finalised(release) -> bool:
 
 def _record_scope_change(*, release, action, item_kind, summary, by, at) -> bool:
     at = at or timezone.now()
-    late = domain.scope_change_is_late(
+    late = schedule.scope_change_is_late(
         target=release.target_date, on=timezone.localdate(at), scope_finalised=_scope_finalised(release)
     )
     ScopeChange.objects.create(
@@ -183,7 +184,7 @@ def scope_kind(item) -> str:
 @transaction.atomic
 def evidence_record(*, release: Release, criterion: str, payload: dict, by=None, at=None) -> Evidence:
     """Record evidence for one exit criterion; ValidationError (field -> messages) on a bad payload."""
-    clean, errors = domain.validate_payload(criterion, payload)
+    clean, errors = payloads.validate_payload(criterion, payload)
     if errors:
         raise ValidationError(errors)
     return Evidence.objects.create(
@@ -218,9 +219,7 @@ def comms_item_set_owner(*, item: CommsItem, owner, by=None) -> CommsItem:
     item.owner = owner
     if not item.done:
         item.reminded_at = None
-    item._history_user = by
-    item._change_reason = f"owner changed from {previous} to {owner.username}"
-    item.save()
+    save_with_history(item, by=by, reason=f"owner changed from {previous} to {owner.username}")
     return item
 
 
@@ -230,8 +229,8 @@ def rollout_plan_set(
     monitoring_hours: int = 24, by=None, expected_version=None,
 ) -> RolloutPlan:
     errors = {}
-    if strategy and strategy not in RolloutPlan.Strategy.values:
-        errors["strategy"] = [f"One of {', '.join(RolloutPlan.Strategy.values)}."]
+    if strategy and strategy not in Strategy.values:
+        errors["strategy"] = [f"One of {', '.join(Strategy.values)}."]
     if window_start and window_end and window_end <= window_start:
         errors["window_end"] = ["The window must end after it starts."]
     if monitoring_hours is None or int(monitoring_hours) < 1:
@@ -259,7 +258,7 @@ def release_set_target_date(*, release: Release, target_date, by=None, expected_
         raise ProcessError("The release is already deployed to production.", ["A production deployment succeeded."])
     release.target_date = target_date
     release.save()
-    for kind, due in domain.t_dates(target_date).items():
+    for kind, due in schedule.t_dates(target_date).items():
         CommsItem.objects.filter(release=release, kind=kind, done=False).update(due_date=due, reminded_at=None)
     return release
 

@@ -27,10 +27,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from delivery_portal.strategy_guide import Strategy  # noqa: E402  (no Django set-up needed for --url)
 from scripts._common import ApiClient, ApiError, check_remote, make_parser, print_json, setup_django  # noqa: E402
 
 EXIT_OK, EXIT_HALTED, EXIT_BAD_INPUT, EXIT_REFUSED, EXIT_STILL_RUNNING = 0, 1, 2, 4, 5
-STRATEGIES = ("canary", "blue_green", "rolling", "big_bang")
 ACTIVE = ("running", "paused", "holding")
 
 
@@ -42,7 +42,7 @@ def parse_args(argv=None):
     parser = make_parser("Start and follow a coordinated deployment.")  # --json, --url, --token
     parser.prog = "deploy.py"
     parser.add_argument("--env", "--environment", dest="env", default="production")
-    parser.add_argument("--strategy", choices=STRATEGIES, default="canary")
+    parser.add_argument("--strategy", choices=Strategy.values, default="canary")
     parser.add_argument("--service", required=True, help="service slug")
     parser.add_argument("--version", required=True)
     parser.add_argument("--change", help="change reference (CHG-YYYY-NNNN)")
@@ -106,17 +106,17 @@ class LocalBackend:
         return f"deploy.py (local mode) run by {getpass.getuser()}@{socket.gethostname()}"
 
     def plan(self):
-        from deployments import services
+        from deployments import selectors
 
-        return services.plan_preview(**self._common())
+        return selectors.plan_preview(**self._common())
 
     def start(self):
         from django.core.exceptions import PermissionDenied
 
-        from deployments import services
+        from deployments.services import starting
 
         try:
-            deployment = services.deployment_request(**self._common(), by=self.user, origin=self._origin())
+            deployment = starting.deployment_request(**self._common(), by=self.user, origin=self._origin())
         except PermissionDenied as exc:
             raise BadInput(str(exc)) from exc
         return self.get(deployment.pk)
@@ -226,41 +226,57 @@ def main(argv=None):
     except BadInput as exc:
         print(f"deploy.py: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    human = sys.stderr if args.json else sys.stdout
     if args.dry_run:
-        if args.json:
-            print_json({"dry_run": True, **plan})
-        else:
-            print_plan(plan)
-            print("Dry run: nothing started.")
-        return EXIT_OK if plan["would_start"] else EXIT_REFUSED
+        return dry_run(args, plan)
     if not args.json:
         print_plan(plan)
-
-    def emit(deployment):
-        """--json: the deployment as the portal reports it, with the plan it was started from
-        (stages, durations, gates, the start gates' decision) under "plan", so pipelines get
-        in one object what people read above the progress bar."""
-        print_json({**deployment, "plan": plan})
-
     try:
         deployment = backend.start()
     except BadInput as exc:
         print(f"deploy.py: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     if deployment["state"] == "refused":
-        if args.json:
-            emit(deployment)
-        else:
-            print(f"Refused (recorded as deployment {deployment.get('id')}):")
-            for reason in deployment.get("reasons") or []:
-                print(f"  - {reason}")
-        return EXIT_REFUSED
-    print(f"Started deployment {deployment['id']}.", file=human)
+        return refused(args, deployment, plan)
+    print(f"Started deployment {deployment['id']}.", file=sys.stderr if args.json else sys.stdout)
     if args.no_follow:
         if args.json:
-            emit(deployment)
+            emit(deployment, plan)
         return EXIT_OK
+    return follow(args, backend, deployment, plan)
+
+
+def emit(deployment, plan):
+    """--json: the deployment as the portal reports it, with the plan it was started from
+    (stages, durations, gates, the start gates' decision) under "plan", so pipelines get
+    in one object what people read above the progress bar."""
+    print_json({**deployment, "plan": plan})
+
+
+def dry_run(args, plan) -> int:
+    """--dry-run: the plan and what the start gates would decide now; nothing starts."""
+    if args.json:
+        print_json({"dry_run": True, **plan})
+    else:
+        print_plan(plan)
+        print("Dry run: nothing started.")
+    return EXIT_OK if plan["would_start"] else EXIT_REFUSED
+
+
+def refused(args, deployment, plan) -> int:
+    """The gates refused the start (the portal recorded the refusal): say why."""
+    if args.json:
+        emit(deployment, plan)
+    else:
+        print(f"Refused (recorded as deployment {deployment.get('id')}):")
+        for reason in deployment.get("reasons") or []:
+            print(f"  - {reason}")
+    return EXIT_REFUSED
+
+
+def follow(args, backend, deployment, plan) -> int:
+    """Read the rollout every --poll seconds and print its progress when it changes, until it
+    ends (or --timeout); the portal's workers advance it, never this script."""
+    human = sys.stderr if args.json else sys.stdout
     last, started = None, time.monotonic()
     while deployment["state"] in ACTIVE:
         line = progress_line(deployment)
@@ -270,7 +286,7 @@ def main(argv=None):
         if args.timeout and time.monotonic() - started > args.timeout:
             print("deploy.py: stopped following (--timeout); the rollout goes on in the portal.", file=sys.stderr)
             if args.json:
-                emit(deployment)
+                emit(deployment, plan)
             return EXIT_STILL_RUNNING
         time.sleep(args.poll)
         deployment = backend.get(deployment["id"])
@@ -278,7 +294,7 @@ def main(argv=None):
     if deployment.get("halt_reason"):
         print(f"Halted: {deployment['halt_reason']}", file=human)
     if args.json:
-        emit(deployment)
+        emit(deployment, plan)
     return exit_code(deployment["state"])
 
 

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from releases import domain  # noqa: E402  (pure Python: no Django needed for --url)
+from releases.domain import report, versions  # noqa: E402  (pure Python: no Django needed for --url)
 
 
 class BadInput(Exception):
@@ -83,7 +83,7 @@ def main(argv=None, out=None) -> int:
     try:
         args = build_parser().parse_args(argv)
         try:
-            version = domain.canonical_version(args.version)  # 2.5.0 and v2.5.0 are one release
+            version = versions.canonical_version(args.version)  # 2.5.0 and v2.5.0 are one release
         except ValueError as exc:
             raise BadInput(str(exc)) from exc
         if bool(args.url) != bool(args.token):
@@ -98,8 +98,8 @@ def main(argv=None, out=None) -> int:
     if args.json:
         print(json.dumps(readiness, indent=2), file=out)
     else:
-        print(domain.format_report(readiness), file=out)
-    return domain.EXIT_CODES[readiness["recommendation"]]
+        print(report.format_report(readiness), file=out)
+    return report.EXIT_CODES[readiness["recommendation"]]
 
 
 if __name__ == "__main__":

@@ -1,4 +1,3 @@
-from django.db import transaction
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -6,8 +5,8 @@ from rest_framework.response import Response
 
 from delivery_portal import concurrency, roles
 
-from . import selectors, services
-from .models import MaintenanceWindow, Service
+from . import selectors
+from .filtersets import MaintenanceWindowFilterSet
 from .serializers import (
     BudgetQuerySerializer,
     BudgetSerializer,
@@ -17,36 +16,43 @@ from .serializers import (
     ServiceSerializer,
     TeamSerializer,
 )
+from .services import catalogue, teams
+from .services.freezes import freeze_impose, freeze_lift
 
 
 class ServiceViewSet(viewsets.ModelViewSet):
     """Services: POST/GET/PATCH by slug; their error budget; deploy freezes by hand."""
 
-    queryset = Service.objects.select_related("team").order_by("slug")
     serializer_class = ServiceSerializer
     lookup_field = "slug"
     write_roles = (roles.DELIVERY_MANAGER,)
     http_method_names = ["get", "post", "patch", "head", "options"]
 
+    def get_queryset(self):
+        return selectors.service_list()
+
     def retrieve(self, request, *args, **kwargs):
         service = self.get_object()
         return concurrency.set_etag(Response(self.get_serializer(service).data), service)
 
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        service = catalogue.service_create(by=request.user, **serializer.validated_data)
+        return Response(self.get_serializer(service).data, status=status.HTTP_201_CREATED)
+
     def update(self, request, *args, **kwargs):
         """PATCH. Optimistic concurrency: send `If-Match` with the ETag of your GET (412 when
-        someone else changed the service since) or `"edit_version"` in the body (409)."""
-        response = super().update(request, *args, **kwargs)
-        service = Service.objects.get(pk=self.get_object().pk)
-        return concurrency.set_etag(response, service)
-
-    def perform_update(self, serializer):
-        expected = concurrency.expected_from_request(self.request, serializer.instance)
-        with transaction.atomic():
-            concurrency.claim(serializer.instance, expected, noun="service")
-            service = serializer.save()
-        if "sla_target" in serializer.validated_data:
-            # A new target changes the budget now; the freeze state follows at once.
-            services.budget_recompute(service_ids=[service.pk])
+        someone else changed the service since) or `"edit_version"` in the body (409). A new
+        `sla_target` changes the budget at once: the freeze state in the answer follows it."""
+        service = self.get_object()
+        serializer = self.get_serializer(service, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        expected = concurrency.expected_from_request(request, service)
+        service = catalogue.service_update(service=service, by=request.user, expected_version=expected,
+                                           recompute_now=True, **serializer.validated_data)
+        service = selectors.service_or_404(service.slug)  # the recompute may have frozen it
+        return concurrency.set_etag(Response(self.get_serializer(service).data), service)
 
     @extend_schema(
         parameters=[
@@ -70,7 +76,7 @@ class ServiceViewSet(viewsets.ModelViewSet):
         service = self.get_object()
         body = FreezeActionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        freeze = services.freeze_impose(service=service, by=request.user, reason=body.validated_data["reason"])
+        freeze = freeze_impose(service=service, by=request.user, reason=body.validated_data["reason"])
         return Response(FreezeSerializer(freeze).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=FreezeActionSerializer, responses=FreezeSerializer)
@@ -80,14 +86,14 @@ class ServiceViewSet(viewsets.ModelViewSet):
         service = self.get_object()
         body = FreezeActionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        freeze = services.freeze_lift(service=service, by=request.user, reason=body.validated_data["reason"])
+        freeze = freeze_lift(service=service, by=request.user, reason=body.validated_data["reason"])
         return Response(FreezeSerializer(freeze).data)
 
     @extend_schema(responses=FreezeSerializer(many=True))
     @action(detail=True, methods=["get"])
     def freezes(self, request, slug=None):
         service = self.get_object()
-        page = self.paginate_queryset(service.freezes.select_related("service", "started_by", "ended_by").order_by("-started_at"))
+        page = self.paginate_queryset(selectors.freeze_history(service))
         return self.get_paginated_response(FreezeSerializer(page, many=True).data)
 
 
@@ -98,25 +104,22 @@ class MaintenanceWindowViewSet(
     `DELETE /{id}/?reason=...` removes a window entered by mistake (the reason is required)."""
 
     serializer_class = MaintenanceWindowSerializer
+    filterset_class = MaintenanceWindowFilterSet
     write_roles = (roles.DELIVERY_MANAGER,)
 
     def get_queryset(self):
-        qs = MaintenanceWindow.objects.select_related("service", "created_by").order_by("-starts_at")
-        slug = self.request.query_params.get("service")
-        if slug:
-            qs = qs.filter(service__slug=slug)
-        return qs
+        return selectors.maintenance_windows()
 
     @extend_schema(parameters=[OpenApiParameter("reason", str, required=True, description="why the window is removed (kept in its history)")])
     def destroy(self, request, *args, **kwargs):
         return super().destroy(request, *args, **kwargs)
 
     def perform_destroy(self, instance):
-        services.maintenance_window_remove(window=instance, reason=self.request.query_params.get("reason", ""), by=self.request.user)
+        catalogue.maintenance_window_remove(window=instance, reason=self.request.query_params.get("reason", ""), by=self.request.user)
 
     def perform_create(self, serializer):
         data = serializer.validated_data
-        serializer.instance = services.maintenance_window_add(
+        serializer.instance = catalogue.maintenance_window_add(
             service=data["service"], starts_at=data["starts_at"], ends_at=data["ends_at"], reason=data["reason"], by=self.request.user
         )
 
@@ -145,7 +148,7 @@ class TeamViewSet(viewsets.ModelViewSet):
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        team = services.team_create(by=request.user, **serializer.validated_data)
+        team = teams.team_create(by=request.user, **serializer.validated_data)
         team = self._fresh(team)
         response = Response(self.get_serializer(team).data, status=status.HTTP_201_CREATED)
         return concurrency.set_etag(response, team)
@@ -155,6 +158,6 @@ class TeamViewSet(viewsets.ModelViewSet):
         serializer = self.get_serializer(team, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         expected = concurrency.expected_from_request(request, team)
-        team = services.team_update(team=team, by=request.user, expected_version=expected, **serializer.validated_data)
+        team = teams.team_update(team=team, by=request.user, expected_version=expected, **serializer.validated_data)
         team = self._fresh(team)
         return concurrency.set_etag(Response(self.get_serializer(team).data), team)

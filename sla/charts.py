@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from . import domain
+from .domain import error_budget, periods
 
 IDEAL_COLOUR = "#98a2b3"
 ACTUAL_COLOUR = "#1f4e79"
@@ -23,7 +23,7 @@ def _x(moment) -> str:
 
 
 def _y(value: Decimal) -> float:
-    return float(domain.round2(Decimal(value)))
+    return float(periods.round2(Decimal(value)))
 
 
 def _layout(title: str, y_title: str) -> dict:
@@ -37,7 +37,7 @@ def _layout(title: str, y_title: str) -> dict:
     }
 
 
-def burn_down_figure(budget: domain.Budget, curve: list[tuple]) -> dict:
+def burn_down_figure(budget: error_budget.Budget, curve: list[tuple]) -> dict:
     """Remaining budget over the period: the ideal straight line from the full budget at the
     start to zero at the end, against the actual line up to `at` (from consumption_curve)."""
     total = budget.budget_minutes
@@ -84,6 +84,6 @@ def burn_rate_history_figure(snapshots) -> dict:
     figure["layout"]["shapes"] = [
         {"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": float(level), "y1": float(level),
          "line": {"color": colour, "dash": "dot", "width": 1}}
-        for level, colour in ((domain.AT_RISK_BURN_RATE, WARN_COLOUR), (domain.FREEZE_BURN_RATE, BAD_COLOUR))
+        for level, colour in ((error_budget.AT_RISK_BURN_RATE, WARN_COLOUR), (error_budget.FREEZE_BURN_RATE, BAD_COLOUR))
     ]
     return figure

@@ -9,7 +9,9 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from . import domain, selectors, services
+from . import selectors
+from .domain import periods
+from .services import recompute
 from .models import BudgetSnapshot, ImpactWindow, MaintenanceWindow, Service, Team
 
 TEAMS = [
@@ -36,7 +38,7 @@ IMPACTS = [
 
 def load(users):
     now = timezone.now()
-    month_start, _ = domain.period_bounds("month", now, selectors.portal_tz())
+    month_start, _ = periods.period_bounds("month", now, selectors.portal_tz())
     teams = {}
     for slug, name, email in TEAMS:
         teams[slug], _ = Team.objects.get_or_create(slug=slug, defaults={"name": name, "email": email})
@@ -71,12 +73,12 @@ def load(users):
     # History for the burn-rate chart: every six hours since the month began, once.
     for service in by_slug.values():
         if not BudgetSnapshot.objects.filter(service=service).exists():
-            services.snapshots_backfill(service=service, start=month_start + timedelta(hours=6), at=now, step=timedelta(hours=6))
+            recompute.snapshots_backfill(service=service, start=month_start + timedelta(hours=6), at=now, step=timedelta(hours=6))
     # Freezes as the beat task would set them (the exhausted checkout API is frozen). No
     # snapshot here, so that loading twice in two different hours adds nothing.
-    services.budget_recompute(at=now, service_ids=[s.pk for s in by_slug.values()], snapshots=False)
+    recompute.budget_recompute(at=now, service_ids=[s.pk for s in by_slug.values()], snapshots=False)
 
 
 def finish(users):
     """Once every app's demo data is in: freeze what the budgets say must be frozen."""
-    services.budget_recompute(snapshots=False)
+    recompute.budget_recompute(snapshots=False)

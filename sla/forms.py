@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from delivery_portal import concurrency
 from delivery_portal.widgets import PkUsernameChoices, QuickSelectMultiple, plain_choices
 
-from . import domain
+from .domain import team_rules
 from .models import MaintenanceWindow, Service, Team
 from .serializers import TARGET_MESSAGE
 
@@ -105,7 +105,7 @@ class TeamForm(forms.ModelForm):
 
     def clean_slug(self):
         slug = self.cleaned_data["slug"]
-        problem = domain.team_slug_problem(slug, taken=Team.objects.filter(slug=slug).exclude(pk=self.instance.pk).exists())
+        problem = team_rules.team_slug_problem(slug, taken=Team.objects.filter(slug=slug).exclude(pk=self.instance.pk).exists())
         if problem:
             raise forms.ValidationError(problem)
         return slug

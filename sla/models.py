@@ -105,7 +105,7 @@ class ImpactWindow(models.Model):
     """Customer impact on one service, as the error budget counts it.
 
     Written by whatever knows about impact (the incidents app, through
-    sla.services.impact_window_sync), so that the budget needs one aggregate query over one
+    sla.services.impact.impact_window_sync), so that the budget needs one aggregate query over one
     table and `sla` depends on no other app.
     """
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from . import domain
+from .domain import error_budget, periods
 
 
 def _d(value) -> Decimal:
@@ -34,11 +34,11 @@ def maintenance_from_api(budget: dict, windows: list[dict]) -> list[tuple[str, s
     for w in windows:
         s, e = max(datetime.fromisoformat(w["starts_at"]), start), min(datetime.fromisoformat(w["ends_at"]), end)
         if e > s:
-            lines.append((w["starts_at"], w["ends_at"], w["reason"], domain.minutes(e - s)))
+            lines.append((w["starts_at"], w["ends_at"], w["reason"], periods.minutes(e - s)))
     return sorted(lines)
 
 
-def plain_report(budget: dict, *, name: str, detail: domain.Budget | None = None, maintenance=None) -> str:
+def plain_report(budget: dict, *, name: str, detail: error_budget.Budget | None = None, maintenance=None) -> str:
     period = budget["period"]
     target = _d(budget["sla_target"])
     allowed = format((Decimal(100) - target).normalize(), "f")
@@ -80,6 +80,6 @@ def plain_report(budget: dict, *, name: str, detail: domain.Budget | None = None
     percent = _d(budget["remaining_percent"]).quantize(Decimal(1), rounding=ROUND_HALF_UP)
     lines.append(f"Remaining: {minutes_text(budget['remaining_minutes'])} min ({percent}% remaining)")
     burn = _d(budget["burn_rate"]).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-    lines.append(f"Burn rate: {burn}x ({domain.STATUS_LABELS[budget['status']]})")
+    lines.append(f"Burn rate: {burn}x ({error_budget.STATUS_LABELS[budget['status']]})")
     lines.append(f"Deploy freeze: {'yes' if budget['freeze'] else 'no'}")
     return "\n".join(lines)

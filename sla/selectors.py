@@ -8,6 +8,8 @@ Public (other apps call these; names and signatures are stable):
 - `service_budget_detail(service, *, period="month", at=None) -> domain.Budget`
   (the exact account: each impact and maintenance window's share, multi-window burn rates)
 - `service_open_freeze(service) -> Freeze | None`
+- `freezes_overlapping(*, start, end=None, service_ids=None)`, `freezes_in_force(*, at, service_ids=None)`:
+  the deploy freezes over a span or at a moment (querysets; the one spelling of the overlap)
 - `service_deploy_blockers(service) -> list[str]` (empty when deployments may go ahead)
 - `teams_with_counts()`: every team with `services_count` and `members_count` (one query)
 """
@@ -22,11 +24,12 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from delivery_portal.api.fields import IsoDateTimeField
 
-from . import domain
+from .domain import error_budget, intervals, periods
 from .models import BudgetSnapshot, Freeze, ImpactWindow, MaintenanceWindow, Service, Team
 
 # Below this many services the bulk read filters impact rows by service id; above, it reads
@@ -59,25 +62,25 @@ class ServiceBudget:
     status: str
 
     @classmethod
-    def from_budget(cls, service: Service, budget: domain.Budget) -> ServiceBudget:
+    def from_budget(cls, service: Service, budget: error_budget.Budget) -> ServiceBudget:
         return cls(
             service=service.slug,
             period=budget.period,
             period_start=budget.period_start,
             period_end=budget.period_end,
             sla_target=budget.sla_target.normalize(),
-            budget_minutes=domain.round2(budget.budget_minutes),
-            consumed_minutes=domain.round2(budget.consumed_minutes),
-            remaining_minutes=domain.round2(budget.remaining_minutes),
-            remaining_percent=domain.round2(budget.remaining_percent),
-            burn_rate=domain.round2(budget.burn_rate),
+            budget_minutes=periods.round2(budget.budget_minutes),
+            consumed_minutes=periods.round2(budget.consumed_minutes),
+            remaining_minutes=periods.round2(budget.remaining_minutes),
+            remaining_percent=periods.round2(budget.remaining_percent),
+            burn_rate=periods.round2(budget.burn_rate),
             freeze=service.freeze_active,
             status=budget.status,
         )
 
     @property
     def status_label(self) -> str:
-        return domain.STATUS_LABELS[self.status]
+        return error_budget.STATUS_LABELS[self.status]
 
     def as_dict(self) -> dict:
         """JSON-ready: times ISO 8601 with an offset, the target as a string, numbers as numbers."""
@@ -103,34 +106,40 @@ def portal_tz():
 
 def _windows_of(impacts, maintenance):
     return (
-        [domain.Window(start=w.started_at, end=w.ended_at, ref=w.source_ref, title=w.title) for w in impacts],
-        [domain.Window(start=w.starts_at, end=w.ends_at, ref=str(w.pk), title=w.reason) for w in maintenance],
+        [intervals.Window(start=w.started_at, end=w.ended_at, ref=w.source_ref, title=w.title) for w in impacts],
+        [intervals.Window(start=w.starts_at, end=w.ends_at, ref=str(w.pk), title=w.reason) for w in maintenance],
     )
 
 
-def _overlapping(model, start_field: str, end_field: str, lo: datetime, hi: datetime, *, open_end: bool):
-    """Rows of `model` whose span touches [lo, hi]."""
-    ends_after = Q(**{f"{end_field}__gt": lo})
+def _ends_after(end_field: str, moment: datetime, *, open_end: bool) -> Q:
+    """Ends after `moment`, or has no end yet (when the span may be open)."""
+    ends_after = Q(**{f"{end_field}__gt": moment})
     if open_end:
         ends_after |= Q(**{f"{end_field}__isnull": True})
-    return model.objects.filter(ends_after, **{f"{start_field}__lt": hi})
+    return ends_after
 
 
-def service_budget_detail(service: Service, *, period: str = "month", at: datetime | None = None) -> domain.Budget:
+def _overlapping(model, start_field: str, end_field: str, lo: datetime, hi: datetime | None, *, open_end: bool):
+    """Rows of `model` whose span touches [lo, hi] (no upper bound when `hi` is None)."""
+    qs = model.objects.filter(_ends_after(end_field, lo, open_end=open_end))
+    return qs if hi is None else qs.filter(**{f"{start_field}__lt": hi})
+
+
+def service_budget_detail(service: Service, *, period: str = "month", at: datetime | None = None) -> error_budget.Budget:
     """The exact account of one service (two queries): for its page, the chart and the report."""
     at = at or timezone.now()
-    start, _ = domain.period_bounds(period, at, portal_tz())
-    lo = min(start, at - domain.LONGEST_BURN_WINDOW)
+    start, _ = periods.period_bounds(period, at, portal_tz())
+    lo = min(start, at - error_budget.LONGEST_BURN_WINDOW)
     impacts = list(
         _overlapping(ImpactWindow, "started_at", "ended_at", lo, at, open_end=True).filter(
             service=service, counts_against_sla=True
         )
     )
     # Maintenance: the whole period, so that windows still to come are listed too.
-    _, end = domain.period_bounds(period, at, portal_tz())
+    _, end = periods.period_bounds(period, at, portal_tz())
     maintenance = list(_overlapping(MaintenanceWindow, "starts_at", "ends_at", lo, end, open_end=False).filter(service=service))
     impact_windows, maintenance_windows = _windows_of(impacts, maintenance)
-    return domain.compute_budget(
+    return error_budget.compute_budget(
         target=service.sla_target, period=period, at=at, tz=portal_tz(), impacts=impact_windows, maintenance=maintenance_windows
     )
 
@@ -147,7 +156,7 @@ def services_budgets(services=None, *, period: str = "month", at: datetime | Non
     of the period and one for every maintenance window; the arithmetic runs in memory.
     """
     at = at or timezone.now()
-    start, _ = domain.period_bounds(period, at, portal_tz())
+    start, _ = periods.period_bounds(period, at, portal_tz())
     if services is None:
         services = Service.objects.all()
     services = list(services)
@@ -161,13 +170,13 @@ def services_budgets(services=None, *, period: str = "month", at: datetime | Non
         impact_rows = impact_rows.filter(service_id__in=ids)
         maintenance_rows = maintenance_rows.filter(service_id__in=ids)
     for service_id, started, ended in impact_rows.values_list("service_id", "started_at", "ended_at"):
-        impacts[service_id].append(domain.Window(start=started, end=ended))
+        impacts[service_id].append(intervals.Window(start=started, end=ended))
     for service_id, starts, ends in maintenance_rows.values_list("service_id", "starts_at", "ends_at"):
-        maintenance[service_id].append(domain.Window(start=starts, end=ends))
+        maintenance[service_id].append(intervals.Window(start=starts, end=ends))
     tz = portal_tz()
     result = {}
     for service in services:
-        budget = domain.compute_budget(
+        budget = error_budget.compute_budget(
             target=service.sla_target,
             period=period,
             at=at,
@@ -183,7 +192,7 @@ def services_budgets(services=None, *, period: str = "month", at: datetime | Non
 # The SLA overview's sort keys (a leading "-" reverses); rows are {"service", "budget"}.
 OVERVIEW_SORTS = {
     "name": lambda row: row["service"].name.lower(),
-    "status": lambda row: -domain.STATUSES.index(row["budget"].status),  # worst first
+    "status": lambda row: -error_budget.STATUSES.index(row["budget"].status),  # worst first
     "remaining": lambda row: row["budget"].remaining_percent,
     "burn": lambda row: row["budget"].burn_rate,
     "target": lambda row: row["service"].sla_target,
@@ -191,26 +200,37 @@ OVERVIEW_SORTS = {
 }
 
 
-def services_overview(*, period: str = "month", team: str = "", frozen: str = "", q: str = "", status: str = "",
-                      sort: str = "status", at: datetime | None = None) -> list[dict]:
-    """The SLA overview's rows, {"service": Service, "budget": ServiceBudget}, filtered and sorted.
+def service_list():
+    """Every service by slug, with its team (the API list)."""
+    return Service.objects.select_related("team").order_by("slug")
 
-    For the page and its CSV export alike: team slug, frozen "yes"/"no", q in name or slug,
-    budget status (one of domain.STATUSES), sort a key of OVERVIEW_SORTS (or "-key"). Three
-    queries whatever the number of services (services_budgets' one pass)."""
-    qs = Service.objects.select_related("team")
-    if team:
-        qs = qs.filter(team__slug=team)
-    if frozen == "yes":
-        qs = qs.filter(freeze_active=True)
-    elif frozen == "no":
-        qs = qs.filter(freeze_active=False)
-    if q:
-        qs = qs.filter(Q(name__icontains=q) | Q(slug__icontains=q))
-    services_list = list(qs)
+
+def service_or_404(slug: str) -> Service:
+    return get_object_or_404(Service.objects.select_related("team"), slug=slug)
+
+
+def service_choices() -> list[tuple[str, str]]:
+    """(slug, name) of every service by name, for filter menus (no model instances)."""
+    return list(Service.objects.order_by("name").values_list("slug", "name"))
+
+
+def overview_services():
+    """The services the SLA overview lists, before its filters (sla.filtersets)."""
+    return Service.objects.select_related("team")
+
+
+def services_overview(services, *, period: str = "month", status: str = "", sort: str = "status",
+                      at: datetime | None = None) -> list[dict]:
+    """The SLA overview's rows, {"service": Service, "budget": ServiceBudget}, for `services`
+    (overview_services() as filtered by ServiceOverviewFilterSet), filtered by budget status
+    (one of STATUSES) and sorted (a key of OVERVIEW_SORTS, or "-key").
+
+    For the page and its CSV export alike. Three queries whatever the number of services
+    (services_budgets' one pass)."""
+    services_list = list(services)
     budgets = services_budgets(services_list, period=period, at=at)
     rows = [{"service": s, "budget": budgets[s.pk]} for s in services_list]
-    if status in domain.STATUSES:
+    if status in error_budget.STATUSES:
         rows = [r for r in rows if r["budget"].status == status]
     descending = sort.startswith("-")
     key = OVERVIEW_SORTS.get(sort.lstrip("-"), OVERVIEW_SORTS["status"])
@@ -225,6 +245,15 @@ def service_impact_windows(service: Service, *, start: datetime, end: datetime):
     return list(_overlapping(ImpactWindow, "started_at", "ended_at", start, end, open_end=True).filter(service=service))
 
 
+def maintenance_windows():
+    """Every maintenance window, newest first (the API list; its filter: sla.filtersets)."""
+    return MaintenanceWindow.objects.select_related("service", "created_by").order_by("-starts_at")
+
+
+def service_maintenance_window_or_404(service: Service, pk: int) -> MaintenanceWindow:
+    return get_object_or_404(MaintenanceWindow, pk=pk, service=service)
+
+
 def service_maintenance_windows(service: Service, *, since: datetime, limit: int = 50):
     return list(service.maintenance_windows.filter(ends_at__gt=since).select_related("created_by").order_by("starts_at")[:limit])
 
@@ -236,12 +265,30 @@ def service_snapshots(service: Service, *, period: str = "month", since: datetim
     return list(qs.order_by("taken_at"))
 
 
+def freeze_history(service: Service):
+    """The service's freezes, newest first, with who started and ended them (the API pages it)."""
+    return service.freezes.select_related("service", "started_by", "ended_by").order_by("-started_at")
+
+
 def service_freezes(service: Service, *, limit: int = 20):
-    return list(service.freezes.select_related("started_by", "ended_by").order_by("-started_at")[:limit])
+    return list(freeze_history(service)[:limit])
 
 
 def service_open_freeze(service: Service) -> Freeze | None:
     return service.freezes.filter(ended_at__isnull=True).select_related("started_by").first()
+
+
+def freezes_overlapping(*, start: datetime, end: datetime | None = None, service_ids=None):
+    """Deploy freezes overlapping [start, end): ended after `start` or still open, and started
+    before `end` (any start when `end` is None). The change calendar and change conflicts."""
+    qs = _overlapping(Freeze, "started_at", "ended_at", start, end, open_end=True)
+    return qs if service_ids is None else qs.filter(service_id__in=service_ids)
+
+
+def freezes_in_force(*, at: datetime, service_ids=None):
+    """Deploy freezes in force at the moment `at`: started by then and not ended (the gates)."""
+    qs = Freeze.objects.filter(_ends_after("ended_at", at, open_end=True), started_at__lte=at)
+    return qs if service_ids is None else qs.filter(service_id__in=service_ids)
 
 
 def service_deploy_blockers(service: Service) -> list[str]:
@@ -265,6 +312,15 @@ def teams_with_counts():
     return Team.objects.annotate(
         services_count=Count("services", distinct=True), members_count=Count("members", distinct=True)
     ).order_by("name", "slug")
+
+
+def team_or_404(slug: str) -> Team:
+    return get_object_or_404(Team, slug=slug)
+
+
+def team_choices() -> list[tuple[str, str]]:
+    """(slug, name) of every team by name, for filter menus."""
+    return list(Team.objects.order_by("name").values_list("slug", "name"))
 
 
 def team_services(team: Team):

@@ -7,7 +7,7 @@ from delivery_portal import roles
 from delivery_portal.api.fields import IsoDateTimeField
 from delivery_portal.api.serializers import PortalModelSerializer
 
-from . import domain
+from .domain import error_budget, periods
 from .models import Freeze, MaintenanceWindow, Service, Team
 
 TARGET_MESSAGE = "The SLA target must be above 0 and below 100 (e.g. 99.9)."
@@ -31,7 +31,7 @@ class BudgetQuerySerializer(serializers.Serializer):
     """?period=month|quarter|year&at=<timestamp> of the budget endpoint."""
 
     period = serializers.ChoiceField(
-        choices=domain.PERIODS,
+        choices=periods.PERIODS,
         default="month",
         error_messages={"invalid_choice": "Unknown period \"{input}\": use month, quarter or year."},
     )
@@ -45,7 +45,7 @@ class BudgetSerializer(serializers.Serializer):
     """The contract's budget answer (for the schema); the data is ServiceBudget.as_dict()."""
 
     service = serializers.CharField()
-    period = serializers.ChoiceField(choices=domain.PERIODS)
+    period = serializers.ChoiceField(choices=periods.PERIODS)
     period_start = IsoDateTimeField()
     period_end = IsoDateTimeField()
     sla_target = serializers.CharField()
@@ -55,7 +55,7 @@ class BudgetSerializer(serializers.Serializer):
     remaining_percent = serializers.FloatField()
     burn_rate = serializers.FloatField()
     freeze = serializers.BooleanField()
-    status = serializers.ChoiceField(choices=domain.STATUSES)
+    status = serializers.ChoiceField(choices=error_budget.STATUSES)
 
 
 class MaintenanceWindowSerializer(PortalModelSerializer):

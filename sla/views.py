@@ -2,20 +2,20 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
-from delivery_portal import concurrency, roles
+from delivery_portal import concurrency, formposts, roles
 from delivery_portal.audit import history_entries
-from delivery_portal.errors import ConcurrentEditError, ProcessError, add_to_form
 from delivery_portal.exports import csv_response, dated_filename
 
-from . import charts, domain, selectors, services
+from . import charts, selectors
+from .domain import error_budget, periods
+from .services import catalogue, freezes as freeze_services, teams
+from .filtersets import ServiceOverviewFilterSet
 from .forms import FreezeForm, MaintenanceRemoveForm, MaintenanceWindowForm, ServiceForm, TeamForm
-from .models import MaintenanceWindow, Service, Team
 
 PAGE_SIZE = 50
 SORT_COLUMNS = [("name", "Service"), ("team", "Team"), ("target", "Target"), ("status", "Status"),
@@ -24,32 +24,23 @@ SORT_COLUMNS = [("name", "Service"), ("team", "Team"), ("target", "Target"), ("s
 
 def _period(request) -> str:
     period = request.GET.get("period", "month")
-    return period if period in domain.PERIODS else "month"
+    return period if period in periods.PERIODS else "month"
 
 
 # --- Overview -------------------------------------------------------------------------------
-def _overview_filters(request) -> dict:
-    """The overview's period, sort and filters from the query string (unknown values dropped).
-
-    Page and CSV export both read them here and pass them to selectors.services_overview."""
-    params = request.GET
-    sort = params.get("sort", "status")
-    return {
-        "period": _period(request),
-        "sort": sort if sort.lstrip("-") in selectors.OVERVIEW_SORTS else "status",
-        "status": params.get("status", ""),
-        "team": params.get("team", ""),
-        "frozen": params.get("frozen", ""),
-        "q": params.get("q", "").strip(),
-    }
+def _overview_rows(request, *, at) -> tuple[list[dict], dict]:
+    """The overview's rows for the query string, and its filters' clean values (page and CSV)."""
+    filterset = ServiceOverviewFilterSet(request.GET, queryset=selectors.overview_services())
+    f = filterset.cleaned()
+    rows = selectors.services_overview(filterset.qs, period=f["period"], status=f["status"], sort=f["sort"], at=at)
+    return rows, f
 
 
 def _overview_context(request, *, service_form=None):
     params = request.GET
-    f = _overview_filters(request)
-    period, sort, status, team, frozen, q = f["period"], f["sort"], f["status"], f["team"], f["frozen"], f["q"]
     at = timezone.now()
-    rows = selectors.services_overview(**f, at=at)
+    rows, f = _overview_rows(request, at=at)
+    period, sort, status, team, frozen, q = f["period"], f["sort"], f["status"], f["team"], f["frozen"], f["q"]
     descending = sort.startswith("-")
     page = Paginator(rows, PAGE_SIZE).get_page(params.get("page"))
 
@@ -60,22 +51,22 @@ def _overview_context(request, *, service_form=None):
         next_sort = column if (not current or descending) else f"-{column}"
         sort_links.append({"label": label, "url": "?" + urlencode({**base, "sort": next_sort}), "current": current,
                            "descending": current and descending})
-    counts = {s: 0 for s in domain.STATUSES}
+    counts = {s: 0 for s in error_budget.STATUSES}
     for row in rows:
         counts[row["budget"].status] += 1
     return {
         "page_obj": page,
         "rows": page.object_list,
         "period": period,
-        "periods": domain.PERIODS,
+        "periods": periods.PERIODS,
         "sort": sort,
         "sort_links": sort_links,
         "filters": {"status": status, "team": team, "frozen": frozen, "q": q},
-        "statuses": [(s, domain.STATUS_LABELS[s]) for s in domain.STATUSES],
-        "teams": list(Team.objects.order_by("name").values_list("slug", "name")),
+        "statuses": [(s, error_budget.STATUS_LABELS[s]) for s in error_budget.STATUSES],
+        "teams": selectors.team_choices(),
         "querystring_base": urlencode({**base, "sort": sort}),
         "poll_url": request.get_full_path(),
-        "status_counts": [(domain.STATUS_LABELS[s], counts[s]) for s in domain.STATUSES],
+        "status_counts": [(error_budget.STATUS_LABELS[s], counts[s]) for s in error_budget.STATUSES],
         "at": at,
         "service_form": service_form or ServiceForm(),
     }
@@ -111,7 +102,7 @@ OVERVIEW_CSV_COLUMNS = [
 @require_safe
 def overview_csv(request):
     """The overview as CSV with its filters and sort: every matching service with its budget."""
-    rows = selectors.services_overview(**_overview_filters(request), at=timezone.now())
+    rows, _filters = _overview_rows(request, at=timezone.now())
     return csv_response(rows, OVERVIEW_CSV_COLUMNS, filename=dated_filename("sla"))
 
 
@@ -119,15 +110,12 @@ def overview_csv(request):
 @roles.role_required(roles.DELIVERY_MANAGER)
 def service_create(request):
     form = ServiceForm(request.POST)
-    if form.is_valid():
-        try:
-            service = services.service_create(by=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, f"Service {service.name} added.")
-            return redirect("sla:service", slug=service.slug)
-    return render(request, "sla/overview.html", _overview_context(request, service_form=form))
+    return formposts.handle(
+        request, form, lambda data: catalogue.service_create(by=request.user, **data),
+        on_success=lambda service: redirect("sla:service", slug=service.slug),
+        on_failure=lambda status: render(request, "sla/overview.html", _overview_context(request, service_form=form), status=status),
+        success_message=lambda service: f"Service {service.name} added.",
+    )
 
 
 # --- One service ----------------------------------------------------------------------------
@@ -138,7 +126,7 @@ def _service_context(request, service, *, edit_form=None, maintenance_form=None,
     budget = selectors.ServiceBudget.from_budget(service, detail)
     impact_windows = [line.window for line in detail.impacts]
     maintenance_windows = [line.window for line in detail.maintenance]
-    curve = domain.consumption_curve(detail, impact_windows, maintenance_windows)
+    curve = error_budget.consumption_curve(detail, impact_windows, maintenance_windows)
     counted = {line.window.ref: line for line in detail.impacts}
     impacts = [
         {"window": w, "line": counted.get(w.source_ref) if w.counts_against_sla else None}
@@ -150,10 +138,10 @@ def _service_context(request, service, *, edit_form=None, maintenance_form=None,
     return {
         "service": service,
         "period": period,
-        "periods": domain.PERIODS,
+        "periods": periods.PERIODS,
         "budget": budget,
         "detail": detail,
-        "elapsed_percent": domain.round2(detail.elapsed_fraction * 100),
+        "elapsed_percent": periods.round2(detail.elapsed_fraction * 100),
         "impacts": impacts,
         "maintenance_lines": detail.maintenance,
         "upcoming_maintenance": selectors.service_maintenance_windows(service, since=at),
@@ -170,36 +158,36 @@ def _service_context(request, service, *, edit_form=None, maintenance_form=None,
 
 
 def _service(slug):
-    return get_object_or_404(Service.objects.select_related("team"), slug=slug)
+    return selectors.service_or_404(slug)
+
+
+def _service_page(request, slug, *, status=200, **forms):
+    """The service page (read afresh), with the forms a failed POST gives back."""
+    return render(request, "sla/service.html", _service_context(request, _service(slug), **forms), status=status)
 
 
 @require_safe
 def service_detail(request, slug):
-    service = _service(slug)
-    return render(request, "sla/service.html", _service_context(request, service))
+    return _service_page(request, slug)
 
 
 @require_POST
 @roles.role_required(roles.DELIVERY_MANAGER)
 def service_edit(request, slug):
-    service = _service(slug)
-    form = ServiceForm(request.POST, instance=service)
-    if form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k not in ("slug", concurrency.VERSION_FIELD)}
-        service = Service.objects.select_related("team").get(pk=service.pk)  # the form changed the instance
-        try:
-            services.service_update(service=service, by=request.user,
-                                    expected_version=form.cleaned_data.get(concurrency.VERSION_FIELD), **data)
-        except ConcurrentEditError as exc:
-            # The second of two editors: a form error on the page, nothing overwritten.
-            concurrency.form_conflict(form, exc)
-            service = _service(slug)
-            return render(request, "sla/service.html",
-                          _service_context(request, service, edit_form=form, open_form="edit"), status=409)
-        messages.success(request, f"Service {service.name} saved.")
-        return redirect("sla:service", slug=service.slug)
-    service = _service(slug)
-    return render(request, "sla/service.html", _service_context(request, service, edit_form=form, open_form="edit"))
+    form = ServiceForm(request.POST, instance=_service(slug))
+
+    def update(data):
+        fields = {k: v for k, v in data.items() if k not in ("slug", concurrency.VERSION_FIELD)}
+        # A fresh instance: validating the form changed the one it holds.
+        return catalogue.service_update(service=_service(slug), by=request.user,
+                                        expected_version=data.get(concurrency.VERSION_FIELD), **fields)
+
+    return formposts.handle(
+        request, form, update,
+        on_success=lambda service: redirect("sla:service", slug=service.slug),
+        on_failure=lambda status: _service_page(request, slug, status=status, edit_form=form, open_form="edit"),
+        success_message=lambda service: f"Service {service.name} saved.",
+    )
 
 
 @require_POST
@@ -207,57 +195,57 @@ def service_edit(request, slug):
 def maintenance_add(request, slug):
     service = _service(slug)
     form = MaintenanceWindowForm(request.POST)
-    if form.is_valid():
-        services.maintenance_window_add(service=service, by=request.user, **form.cleaned_data)
-        messages.success(request, "Maintenance window added: its minutes no longer count against the budget.")
-        return redirect("sla:service", slug=service.slug)
-    return render(request, "sla/service.html", _service_context(request, service, maintenance_form=form, open_form="maintenance"))
+    return formposts.handle(
+        request, form, lambda data: catalogue.maintenance_window_add(service=service, by=request.user, **data),
+        on_success=lambda window: redirect("sla:service", slug=service.slug),
+        on_failure=lambda status: _service_page(request, slug, status=status, maintenance_form=form, open_form="maintenance"),
+        success_message="Maintenance window added: its minutes no longer count against the budget.",
+    )
 
 
 @require_POST
 @roles.role_required(roles.DELIVERY_MANAGER)
 def maintenance_remove(request, slug, pk):
     service = _service(slug)
-    window = get_object_or_404(MaintenanceWindow, pk=pk, service=service)
-    form = MaintenanceRemoveForm(request.POST)
-    if form.is_valid():
-        services.maintenance_window_remove(window=window, reason=form.cleaned_data["reason"], by=request.user)
+    window = selectors.service_maintenance_window_or_404(service, pk)
+    outcome = formposts.submit(
+        MaintenanceRemoveForm(request.POST),
+        lambda data: catalogue.maintenance_window_remove(window=window, reason=data["reason"], by=request.user),
+    )
+    # The removal form sits in a table row: back to the page either way, with what happened.
+    if outcome.ok:
         messages.success(request, "Maintenance window removed: its minutes count against the budget again.")
-        return redirect("sla:service", slug=service.slug)
-    messages.error(request, "Say why the maintenance window is removed: " + "; ".join(form.errors.get("reason", [])))
+    else:
+        formposts.message_failure(request, outcome, prefix="Say why the maintenance window is removed: ")
     return redirect("sla:service", slug=service.slug)
 
 
-def _freeze_action(request, slug, action):
+def _freeze_action(request, slug, action, done: str):
     service = _service(slug)
     form = FreezeForm(request.POST)
-    if form.is_valid():
-        try:
-            action(service=service, by=request.user, reason=form.cleaned_data["reason"])
-        except ProcessError as exc:
-            messages.error(request, exc.detail)
-        else:
-            done = "imposed" if action is services.freeze_impose else "lifted"
-            messages.success(request, f"Deploy freeze {done} on {service.name}; the team has been told.")
-        return redirect("sla:service", slug=service.slug)
-    return render(request, "sla/service.html", _service_context(request, service, freeze_form=form, open_form="freeze"))
+    return formposts.handle(
+        request, form, lambda data: action(service=service, by=request.user, reason=data["reason"]),
+        on_success=lambda freeze: redirect("sla:service", slug=service.slug),
+        on_failure=lambda status: _service_page(request, slug, status=status, freeze_form=form, open_form="freeze"),
+        success_message=f"Deploy freeze {done} on {service.name}; the team has been told.",
+    )
 
 
 @require_POST
 @roles.role_required(roles.DELIVERY_MANAGER)
 def freeze_impose(request, slug):
-    return _freeze_action(request, slug, services.freeze_impose)
+    return _freeze_action(request, slug, freeze_services.freeze_impose, "imposed")
 
 
 @require_POST
 @roles.role_required(roles.DELIVERY_MANAGER)
 def freeze_lift(request, slug):
-    return _freeze_action(request, slug, services.freeze_lift)
+    return _freeze_action(request, slug, freeze_services.freeze_lift, "lifted")
 
 
 # --- Teams ----------------------------------------------------------------------------------
-def _team_fields(form) -> dict:
-    return {k: v for k, v in form.cleaned_data.items() if k != concurrency.VERSION_FIELD}
+def _team_fields(data) -> dict:
+    return {k: v for k, v in data.items() if k != concurrency.VERSION_FIELD}
 
 
 def _teams_context(*, team_form=None):
@@ -273,19 +261,16 @@ def team_list(request):
 @roles.role_required(roles.DELIVERY_MANAGER)
 def team_create(request):
     form = TeamForm(request.POST)
-    if form.is_valid():
-        try:
-            team = services.team_create(by=request.user, **_team_fields(form))
-        except ValidationError as exc:
-            add_to_form(form, exc)
-        else:
-            messages.success(request, f"Team {team.name} added.")
-            return redirect("sla:team", slug=team.slug)
-    return render(request, "sla/teams.html", _teams_context(team_form=form), status=400)
+    return formposts.handle(
+        request, form, lambda data: teams.team_create(by=request.user, **_team_fields(data)),
+        on_success=lambda team: redirect("sla:team", slug=team.slug),
+        on_failure=lambda status: render(request, "sla/teams.html", _teams_context(team_form=form), status=status),
+        success_message=lambda team: f"Team {team.name} added.",
+    )
 
 
 def _team(slug):
-    return get_object_or_404(Team, slug=slug)
+    return selectors.team_or_404(slug)
 
 
 def _team_context(request, team, *, edit_form=None):
@@ -308,22 +293,13 @@ def team_detail(request, slug):
 @require_POST
 @roles.role_required(roles.DELIVERY_MANAGER)
 def team_edit(request, slug):
-    team = _team(slug)
-    form = TeamForm(request.POST, instance=team)
-    status = 400
-    if form.is_valid():
-        team = _team(slug)  # the form changed the instance
-        try:
-            team = services.team_update(team=team, by=request.user,
-                                        expected_version=form.cleaned_data.get(concurrency.VERSION_FIELD),
-                                        **_team_fields(form))
-        except ConcurrentEditError as exc:
-            # The second of two editors: a form error on the page, nothing overwritten.
-            concurrency.form_conflict(form, exc)
-            status = 409
-        except ValidationError as exc:
-            add_to_form(form, exc)
-        else:
-            messages.success(request, f"Team {team.name} saved.")
-            return redirect("sla:team", slug=team.slug)
-    return render(request, "sla/team.html", _team_context(request, _team(slug), edit_form=form), status=status)
+    form = TeamForm(request.POST, instance=_team(slug))
+    return formposts.handle(
+        request, form,
+        # A fresh instance: validating the form changed the one it holds.
+        lambda data: teams.team_update(team=_team(slug), by=request.user,
+                                       expected_version=data.get(concurrency.VERSION_FIELD), **_team_fields(data)),
+        on_success=lambda team: redirect("sla:team", slug=team.slug),
+        on_failure=lambda status: render(request, "sla/team.html", _team_context(request, _team(slug), edit_form=form), status=status),
+        success_message=lambda team: f"Team {team.name} saved.",
+    )

@@ -17,7 +17,8 @@ from delivery_portal.errors import ProcessError
 from delivery_portal.formposts import process_error_text
 from incidents import domain as incident_domain
 from incidents import selectors as incident_selectors
-from incidents import services as incident_services
+from incidents.services.lifecycle import incident_open, incident_resolve
+from incidents.services.timeline import timeline_append
 from incidents.models import Incident, TimelineKind
 from sla.models import Service
 
@@ -82,7 +83,7 @@ def _declare(command, user) -> str:
         known = ", ".join(Service.objects.order_by("slug").values_list("slug", flat=True)[:25])
         raise Refused(f"There is no service `{escape(command.service)}`. Services: {escape(known) or 'none yet'}.")
     now = timezone.now()
-    incident = incident_services.incident_open(
+    incident = incident_open(
         title=command.text, severity=command.severity, services=[service], impact_started_at=now, by=user, at=now,
     )
     return (f":rotating_light: {link(_url(incident), incident.reference)} declared ({incident.severity}) on "
@@ -92,7 +93,7 @@ def _declare(command, user) -> str:
 def _update(command, user) -> str:
     roles.require_role(user, *WRITE_ROLES)
     incident = _incident(command.reference)
-    incident_services.timeline_append(incident=incident, kind=TimelineKind.STATUS_UPDATE, text=command.text, by=user)
+    timeline_append(incident=incident, kind=TimelineKind.STATUS_UPDATE, text=command.text, by=user)
     return f":memo: Status update on {link(_url(incident), incident.reference)} by {escape(user.username)}: {escape(command.text)}"
 
 
@@ -118,7 +119,7 @@ def _resolve(command, user) -> str:
     roles.require_role(user, *RESOLVE_ROLES)
     incident = _incident(command.reference)
     try:
-        incident = incident_services.incident_resolve(incident=incident, by=user)
+        incident = incident_resolve(incident=incident, by=user)
     except ProcessError as exc:
         # The state table does not skip triage (a commander) or the response: say what is next.
         hint = ""

@@ -62,14 +62,14 @@ def seed_objects(users):
 
     def incident():
         # In respond (triaged, a commander): transition, PATCH and timeline reach the later states.
-        from incidents import services as incident_services
+        from incidents.services import lifecycle
         from django.utils import timezone
 
-        found = incident_services.incident_open(
+        found = lifecycle.incident_open(
             title="Fuzz incident", severity="SEV-2", services=[service],
             impact_started_at=timezone.now() - timedelta(minutes=30), by=users["manager"])
-        incident_services.incident_triage(incident=found, commander=users["oncall"], by=users["manager"])
-        incident_services.incident_respond(incident=found, by=users["manager"])
+        lifecycle.incident_triage(incident=found, commander=users["oncall"], by=users["manager"])
+        lifecycle.incident_respond(incident=found, by=users["manager"])
         return {"reference": found.reference}
 
     def change():
@@ -83,10 +83,10 @@ def seed_objects(users):
 
     def deployment():
         # Running (its first stage entered): metrics, pause, promote, rollback act on a live rollout.
-        from deployments import services as deployment_services
+        from deployments.services import starting
 
-        running = deployment_services.deployment_request(service=service, environment="staging", version="9.9.9",
-                                                         strategy="canary", reason="fuzz", by=users["manager"])
+        running = starting.deployment_request(service=service, environment="staging", version="9.9.9",
+                                              strategy="canary", reason="fuzz", by=users["manager"])
         if running.state != "running":
             from deployments.tests.factories import DeploymentFactory
 

@@ -33,13 +33,13 @@ def _snapshot():
 
 
 def test_opening_an_incident_is_all_or_nothing(users, monkeypatch):
-    from incidents import services
+    from incidents.services import common, lifecycle
 
     service = ServiceFactory(slug="portal")
     before = _snapshot()
-    monkeypatch.setattr(services, "notify", _fail)
+    monkeypatch.setattr(common, "notify", _fail)
     with pytest.raises(Boom):
-        services.incident_open(
+        lifecycle.incident_open(
             title="Checkout down", severity="SEV-1", services=[service],
             impact_started_at=timezone.now() - timedelta(minutes=5), by=users["oncall"],
         )

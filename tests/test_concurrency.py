@@ -48,7 +48,7 @@ def test_edit_page_second_editor_is_told(release, users, make_user, client_for):
     response = first.post(url, {"target_date": "2030-03-21", "edit_version": "1"})
     assert response.status_code == 302
     response = second.post(url, {"target_date": "2030-04-01", "edit_version": "1"})
-    assert response.status_code == 200
+    assert response.status_code == 409  # formposts: a concurrent edit is a conflict
     assert "Someone else changed this release since you opened it" in response.content.decode()
     release.refresh_from_db()
     assert release.target_date == date(2030, 3, 21)  # the first edit stands
@@ -62,7 +62,7 @@ def test_rollout_page_second_editor_is_told(release, client_for):
     form = {"strategy": "canary", "rollback_plan": "Flip back", "monitoring_hours": "24", "edit_version": "1"}
     assert client.post(url, form).status_code == 302
     response = client.post(url, {**form, "rollback_plan": "Mine"})
-    assert response.status_code == 200
+    assert response.status_code == 409
     assert "Someone else changed this release" in response.content.decode()
     assert Release.objects.get(pk=release.pk).rollout_plan.rollback_plan == "Flip back"
 

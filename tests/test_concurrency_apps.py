@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from changes.forms import ChangeRequestForm
 from changes.tests.factories import ChangeRequestFactory
-from incidents import services as incident_services
+from incidents.services import lifecycle
 from sla.models import Service
 from sla.tests.factories import ServiceFactory
 
@@ -32,7 +32,7 @@ def _second_manager(users, make_user):
 
 
 def _incident(users):
-    return incident_services.incident_open(title="Checkout errors", severity="SEV-3", services=[ServiceFactory()],
+    return lifecycle.incident_open(title="Checkout errors", severity="SEV-3", services=[ServiceFactory()],
                                            impact_started_at=timezone.now() - timedelta(minutes=5), by=users["manager"])
 
 

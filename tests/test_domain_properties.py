@@ -14,7 +14,7 @@ from changes.domain import submission as changes_submission
 from changes.domain import workflow as changes_workflow
 from deployments import domain as deployments
 from incidents import domain as incidents
-from sla import domain as sla
+from sla.domain import error_budget, intervals, periods
 
 FAST = settings(max_examples=60, deadline=None)
 
@@ -29,7 +29,7 @@ def windows(draw, open_end=True):
     start = draw(moments)
     length = draw(st.integers(min_value=0, max_value=60 * 24 * 20))
     end = None if open_end and draw(st.booleans()) else start + timedelta(minutes=length)
-    return sla.Window(start=start, end=end)
+    return intervals.Window(start=start, end=end)
 
 
 spans = st.lists(st.tuples(moments, st.integers(0, 60 * 24 * 10)).map(lambda p: (p[0], p[0] + timedelta(minutes=p[1]))),
@@ -37,23 +37,23 @@ spans = st.lists(st.tuples(moments, st.integers(0, 60 * 24 * 10)).map(lambda p: 
 
 
 @FAST
-@given(target=targets, period=st.sampled_from(sla.PERIODS), at=moments, tz=st.sampled_from(["UTC", "Europe/Paris", "America/New_York"]),
+@given(target=targets, period=st.sampled_from(periods.PERIODS), at=moments, tz=st.sampled_from(["UTC", "Europe/Paris", "America/New_York"]),
        impacts=st.lists(windows(), max_size=6), maintenance=st.lists(windows(open_end=False), max_size=4))
 def test_budget_consumed_is_bounded_and_remaining_is_budget_minus_consumed(target, period, at, tz, impacts, maintenance):
     tzinfo = ZoneInfo(tz)
-    budget = sla.compute_budget(target=target, period=period, at=at, tz=tzinfo, impacts=impacts, maintenance=maintenance)
+    budget = error_budget.compute_budget(target=target, period=period, at=at, tz=tzinfo, impacts=impacts, maintenance=maintenance)
     assert budget.consumed_minutes >= 0
     start = budget.period_start
-    holes = sla.union(s for s in (sla.clip(w, start, at) for w in maintenance) if s)
-    ceiling = sla.minutes(at - start) - sla.minutes(sla.total(holes))
+    holes = intervals.union(s for s in (intervals.clip(w, start, at) for w in maintenance) if s)
+    ceiling = periods.minutes(at - start) - periods.minutes(intervals.total(holes))
     assert budget.consumed_minutes <= ceiling
     assert budget.remaining_minutes == budget.budget_minutes - budget.consumed_minutes
     assert 0 <= budget.elapsed_fraction <= 1
     assert budget.burn_rate >= 0
-    assert budget.status in sla.STATUSES
+    assert budget.status in error_budget.STATUSES
 
 
-ORDER = {sla.ON_TRACK: 0, sla.AT_RISK: 1, sla.FROZEN: 2, sla.EXHAUSTED: 3}
+ORDER = {error_budget.ON_TRACK: 0, error_budget.AT_RISK: 1, error_budget.FROZEN: 2, error_budget.EXHAUSTED: 3}
 rates = st.decimals(min_value=0, max_value=100, places=3)
 
 
@@ -61,21 +61,21 @@ rates = st.decimals(min_value=0, max_value=100, places=3)
 @given(remaining=st.decimals(min_value=-1000, max_value=1000, places=2), a=rates, b=rates)
 def test_status_is_monotonic_in_burn_rate(remaining, a, b):
     low, high = sorted((a, b))
-    assert ORDER[sla.status_for(remaining, low)] <= ORDER[sla.status_for(remaining, high)]
+    assert ORDER[error_budget.status_for(remaining, low)] <= ORDER[error_budget.status_for(remaining, high)]
     if remaining <= 0:
-        assert sla.status_for(remaining, low) == sla.EXHAUSTED
+        assert error_budget.status_for(remaining, low) == error_budget.EXHAUSTED
 
 
 @FAST
 @given(items=spans, data=st.data())
 def test_union_is_idempotent_and_order_independent(items, data):
-    merged = sla.union(items)
-    assert sla.union(merged) == merged
+    merged = intervals.union(items)
+    assert intervals.union(merged) == merged
     shuffled = data.draw(st.permutations(items))
-    assert sla.union(shuffled) == merged
+    assert intervals.union(shuffled) == merged
     assert all(s <= e for s, e in merged)
     assert all(a[1] < b[0] for a, b in zip(merged, merged[1:]))  # disjoint, sorted, not touching
-    assert sla.total(merged) <= sla.total(items)
+    assert intervals.total(merged) <= intervals.total(items)
 
 
 # --- Incidents: clocks and transitions -----------------------------------------------------

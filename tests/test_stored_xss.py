@@ -159,10 +159,10 @@ def _now():
 
 
 def _incident(world, n, *, resolved=False, **fields):
-    from incidents import services
+    from incidents.services import lifecycle
     from incidents.models import IncidentState
 
-    incident = services.incident_open(
+    incident = lifecycle.incident_open(
         title=fields.get("title", f"Incident {n}"), summary=fields.get("summary", ""), severity="SEV-3",
         services=[world["service"]], impact_started_at=_now() - timedelta(hours=1), by=world["users"]["manager"],
     )
@@ -186,19 +186,19 @@ def write_incident_summary(world, payload, n):
 
 
 def write_timeline_text(world, payload, n):
-    from incidents import services
+    from incidents.services import timeline
 
     incident = _incident(world, n)
-    services.timeline_append(incident=incident, kind="note", text=payload, by=world["users"]["manager"])
+    timeline.timeline_append(incident=incident, kind="note", text=payload, by=world["users"]["manager"])
     return [reverse("incidents:detail", args=[incident.reference])]
 
 
 def _postmortem(section):
     def write(world, payload, n):
-        from incidents import services
+        from incidents.services import postmortem
 
         incident = _incident(world, n, resolved=True)
-        services.postmortem_save(incident=incident, by=world["users"]["manager"], **{section: payload})
+        postmortem.postmortem_save(incident=incident, by=world["users"]["manager"], **{section: payload})
         world.setdefault("report_incidents", []).append(incident.reference)
         return [reverse("incidents:detail", args=[incident.reference]),
                 reverse("incidents:postmortem", args=[incident.reference])]
@@ -207,10 +207,10 @@ def _postmortem(section):
 
 
 def write_action_item_title(world, payload, n):
-    from incidents import services
+    from incidents.services import postmortem
 
     incident = _incident(world, n, resolved=True)
-    services.action_item_add(incident=incident, title=payload[:300], owner=world["users"]["manager"],
+    postmortem.action_item_add(incident=incident, title=payload[:300], owner=world["users"]["manager"],
                              due_date=date.today() + timedelta(days=5), by=world["users"]["manager"])
     world.setdefault("report_incidents", []).append(incident.reference)
     return [reverse("incidents:action-items"), reverse("incidents:detail", args=[incident.reference]),
@@ -270,30 +270,30 @@ def _sla_service(world, n):
 
 
 def write_maintenance_reason(world, payload, n):
-    from sla import services
+    from sla.services import catalogue
 
     service = _sla_service(world, n)
-    services.maintenance_window_add(service=service, starts_at=_now() + timedelta(days=1),
+    catalogue.maintenance_window_add(service=service, starts_at=_now() + timedelta(days=1),
                                     ends_at=_now() + timedelta(days=1, hours=1), reason=payload[:300],
                                     by=world["users"]["manager"])
     return [reverse("sla:service", args=[service.slug]), reverse("sla:overview")]
 
 
 def write_freeze_reason(world, payload, n):
-    from sla import services
+    from sla.services import freezes
 
     service = _sla_service(world, n)
-    services.freeze_impose(service=service, by=world["users"]["manager"], reason=payload)
+    freezes.freeze_impose(service=service, by=world["users"]["manager"], reason=payload)
     return [reverse("sla:service", args=[service.slug]), reverse("sla:overview"), "/"]
 
 
 def _deployment(field_name, limit=None):
     def write(world, payload, n):
-        from deployments import services
+        from deployments.services import starting
 
         values = {"version": f"9.{n}.0", "reason": "recorded"}
         values[field_name] = payload[:limit] if limit else payload
-        deployment = services.deployment_record(service=world["service"], status="succeeded",
+        deployment = starting.deployment_record(service=world["service"], status="succeeded",
                                                 by=world["users"]["manager"], **values)
         return [reverse("deployments:detail", args=[deployment.pk]), reverse("deployments:list"), "/"]
 
@@ -473,15 +473,16 @@ def test_no_dialog_opens_in_a_browser(xss_world, page, live_server, login, conso
 
 def test_incident_report_html_is_escaped(xss_world):
     """`scripts/incident_report.py --format html`: people's text escaped, Markdown sanitised."""
-    from incidents import report, services
+    from incidents import report
+    from incidents.services import postmortem, timeline
 
     manager = xss_world["users"]["manager"]
     refs = []
     for n, payload in enumerate(PAYLOADS):
         incident = _incident(xss_world, 700 + n, title=payload[:200], summary=payload, resolved=True)
-        services.timeline_append(incident=incident, kind="note", text=payload, by=manager)
-        services.postmortem_save(incident=incident, by=manager, root_cause=payload, went_well=payload)
-        services.action_item_add(incident=incident, title=payload[:300], owner=manager,
+        timeline.timeline_append(incident=incident, kind="note", text=payload, by=manager)
+        postmortem.postmortem_save(incident=incident, by=manager, root_cause=payload, went_well=payload)
+        postmortem.action_item_add(incident=incident, title=payload[:300], owner=manager,
                                  due_date=date.today() + timedelta(days=3), by=manager)
         refs.append((incident.reference, payload))
     for ref, payload in refs:

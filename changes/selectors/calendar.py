@@ -6,9 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import quote
 
-from django.db.models import Q
 
-from sla.models import Freeze
+from sla.selectors import freezes_overlapping
 
 from ..models import BlackoutWindow, CalendarFeedToken, ChangeRequest, ChangeState
 from .conflicts import ACTIVE_STATES
@@ -53,8 +52,7 @@ def calendar_items(start: datetime, end: datetime) -> list[CalendarItem]:
         for reference, title, state, starts, ends in changes
     ]
     freezes = (
-        Freeze.objects.filter(started_at__lt=end)
-        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=start))
+        freezes_overlapping(start=start, end=end)
         .values_list("pk", "service__slug", "started_at", "ended_at")
     )
     items += [

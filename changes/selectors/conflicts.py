@@ -3,10 +3,11 @@ blackout windows) read from the database; the matching is changes/domain/conflic
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.utils import timezone
 
-from sla.models import Freeze, Service
+from sla.models import Service
+from sla.selectors import freezes_overlapping
 
 from ..domain.conflicts import BlackoutSpan, ChangeWindow, Conflict, FreezeSpan, find_conflicts
 from ..models import BlackoutWindow, ChangeRequest, ChangeState
@@ -68,8 +69,7 @@ def _conflicts(windows: list[ChangeWindow], service_ids: set[int], budget_frozen
 def _freezes(service_ids, *, since) -> list[FreezeSpan]:
     """Freezes of the services that are open, or ended after `since`."""
     rows = (
-        Freeze.objects.filter(service_id__in=service_ids)
-        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=since))
+        freezes_overlapping(start=since, service_ids=service_ids)
         .values_list("service__slug", "started_at", "ended_at")
     )
     return [FreezeSpan(slug, started, ended) for slug, started, ended in rows]

@@ -10,8 +10,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from delivery_portal.outbox import run_pending
-from deployments import services, tasks
+from deployments import tasks
 from deployments.models import Deployment, RolloutStage, StagePlanOverride
+from deployments.services import engine
 
 pytestmark = pytest.mark.browser
 
@@ -37,7 +38,7 @@ def test_manager_starts_a_canary_watches_it_advance_and_rolls_it_back(page, live
     # Manual router: the manager moves 5% and confirms.
     page.get_by_role("button", name="Traffic moved to 5%").click()
     expect(page.get_by_test_id("traffic")).to_have_text("5%")
-    services.metrics_push(deployment=deployment, error_rate=0.002, p99_ms=150, healthy=True)
+    engine.metrics_push(deployment=deployment, error_rate=0.002, p99_ms=150, healthy=True)
     # The stage comes due; the beat advances it. The page picks it up by polling.
     RolloutStage.objects.filter(deployment=deployment, index=0).update(due_at=timezone.now())
     tasks.advance_due_rollouts()

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from delivery_portal.outbox import run_pending
-from deployments import services, tasks
+from deployments import tasks
 from deployments.models import Deployment
+from deployments.services import engine
 from deployments.tests.factories import EnvironmentConfigFactory
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "deploy.py"
@@ -80,7 +81,7 @@ def celery_between_polls(monkeypatch):
         def sleep(_seconds):
             run_pending()
             for deployment in Deployment.objects.filter(state__in=("running", "holding")):
-                services.metrics_push(deployment=deployment, **values)
+                engine.metrics_push(deployment=deployment, **values)
             from deployments.models import RolloutStage
             from django.utils import timezone
 

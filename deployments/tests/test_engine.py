@@ -8,8 +8,9 @@ from django.utils import timezone
 from delivery_portal.errors import ProcessError
 from delivery_portal.models import OutboxMessage
 from delivery_portal.outbox import run_pending
-from deployments import services, tasks
+from deployments import selectors, tasks
 from deployments.models import EnvironmentConfig, GateEvaluation, StagePlanOverride, TrafficShift
+from deployments.services import controls, engine, starting, traffic
 from deployments.tests.factories import EnvironmentConfigFactory
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +35,7 @@ def fake_webhook(monkeypatch):
 
 
 def start(service, users, **kw):
-    return services.deployment_request(service=service, version="2.0.0", by=users["manager"], **kw)
+    return starting.deployment_request(service=service, version="2.0.0", by=users["manager"], **kw)
 
 
 def later(minutes):
@@ -49,7 +50,7 @@ def test_a_canary_starts_with_the_configured_plan_and_waits_for_a_person_on_the_
     assert stages[0].state == "shifting" and deployment.traffic_percent == 0
     shift = TrafficShift.objects.get()
     assert (shift.to_percent, shift.router_kind, shift.state) == (5, "manual", "pending")
-    services.traffic_shift_confirm(deployment=deployment, by=users["manager"])
+    traffic.traffic_shift_confirm(deployment=deployment, by=users["manager"])
     deployment.refresh_from_db()
     stage = deployment.stages.get(index=0)
     assert deployment.traffic_percent == 5 and stage.state == "monitoring"
@@ -64,15 +65,15 @@ def test_a_healthy_canary_advances_stage_by_stage_and_completes(fast_canary, use
     run_pending("deployments.tasks.apply_traffic_shift")
     deployment.refresh_from_db()
     assert deployment.traffic_percent == 5
-    services.metrics_push(deployment=deployment, error_rate=0.002, p99_ms=120, healthy=True)
+    engine.metrics_push(deployment=deployment, error_rate=0.002, p99_ms=120, healthy=True)
     # Not due yet: the countdown task arriving early changes nothing.
-    assert services.rollout_tick(deployment_id=deployment.pk) == "running"
-    assert services.rollout_tick(deployment_id=deployment.pk, at=later(2)) == "running"
+    assert engine.rollout_tick(deployment_id=deployment.pk) == "running"
+    assert engine.rollout_tick(deployment_id=deployment.pk, at=later(2)) == "running"
     run_pending("deployments.tasks.apply_traffic_shift")
     deployment.refresh_from_db()
     assert (deployment.current_stage, deployment.traffic_percent) == (1, 50)
-    services.metrics_push(deployment=deployment, error_rate=0.003, p99_ms=150, healthy=True)
-    services.rollout_tick(deployment_id=deployment.pk, at=later(2))
+    engine.metrics_push(deployment=deployment, error_rate=0.003, p99_ms=150, healthy=True)
+    engine.rollout_tick(deployment_id=deployment.pk, at=later(2))
     run_pending("deployments.tasks.apply_traffic_shift")
     deployment.refresh_from_db()
     assert deployment.state == "succeeded" and deployment.traffic_percent == 100
@@ -86,7 +87,7 @@ def test_a_healthy_canary_advances_stage_by_stage_and_completes(fast_canary, use
 def test_a_breach_halts_and_rolls_back_at_once(fast_canary, users, webhook_env, fake_webhook):
     deployment = start(fast_canary, users)
     run_pending()
-    services.metrics_push(deployment=deployment, error_rate=0.025, p99_ms=120, healthy=True)
+    engine.metrics_push(deployment=deployment, error_rate=0.025, p99_ms=120, healthy=True)
     deployment.refresh_from_db()
     assert deployment.state == "rolled_back"
     assert "Error rate 2.50%" in deployment.halt_reason
@@ -103,7 +104,7 @@ def test_a_breach_halts_and_rolls_back_at_once(fast_canary, users, webhook_env, 
 def test_latency_and_health_breaches(fast_canary, users, webhook_env, values):
     deployment = start(fast_canary, users)
     run_pending()
-    services.metrics_push(deployment=deployment, **values)
+    engine.metrics_push(deployment=deployment, **values)
     deployment.refresh_from_db()
     assert deployment.state == "rolled_back"
 
@@ -111,14 +112,14 @@ def test_latency_and_health_breaches(fast_canary, users, webhook_env, values):
 def test_no_data_holds_and_says_so_then_data_lets_it_go_on(fast_canary, users, webhook_env):
     deployment = start(fast_canary, users)
     run_pending()
-    assert services.rollout_tick(deployment_id=deployment.pk, at=later(2)) == "holding"
+    assert engine.rollout_tick(deployment_id=deployment.pk, at=later(2)) == "holding"
     deployment.refresh_from_db()
     assert deployment.stages.get(index=0).state == "holding"
     hold = deployment.events.get(action="hold")
     assert "No data is not a pass" in hold.reason and "No error-rate data" in hold.reason
     # Still holding at the next beat: the push provider waits for a sample.
-    assert services.rollout_tick(deployment_id=deployment.pk, at=later(3)) == "holding"
-    services.metrics_push(deployment=deployment, error_rate=0.001, p99_ms=100, healthy=True)
+    assert engine.rollout_tick(deployment_id=deployment.pk, at=later(3)) == "holding"
+    engine.metrics_push(deployment=deployment, error_rate=0.001, p99_ms=100, healthy=True)
     deployment.refresh_from_db()
     assert deployment.state == "running" and deployment.current_stage == 1
 
@@ -126,40 +127,40 @@ def test_no_data_holds_and_says_so_then_data_lets_it_go_on(fast_canary, users, w
 def test_partial_data_holds(fast_canary, users, webhook_env):
     deployment = start(fast_canary, users)
     run_pending()
-    services.metrics_push(deployment=deployment, error_rate=0.001)
-    assert services.rollout_tick(deployment_id=deployment.pk, at=later(2)) == "holding"
+    engine.metrics_push(deployment=deployment, error_rate=0.001)
+    assert engine.rollout_tick(deployment_id=deployment.pk, at=later(2)) == "holding"
 
 
 def test_pause_resume_promote_rollback(fast_canary, users, webhook_env):
     manager = users["manager"]
     deployment = start(fast_canary, users)
     run_pending()
-    services.deployment_pause(deployment=deployment, by=manager, reason="Looking at a dashboard")
-    services.metrics_push(deployment=deployment, error_rate=0.001, p99_ms=100, healthy=True)
+    controls.deployment_pause(deployment=deployment, by=manager, reason="Looking at a dashboard")
+    engine.metrics_push(deployment=deployment, error_rate=0.001, p99_ms=100, healthy=True)
     # Paused: a due stage does not advance.
-    assert services.rollout_tick(deployment_id=deployment.pk, at=later(5)) == "paused"
+    assert engine.rollout_tick(deployment_id=deployment.pk, at=later(5)) == "paused"
     with pytest.raises(ProcessError, match="cannot be paused"):
-        services.deployment_pause(deployment=deployment, by=manager)
-    services.deployment_resume(deployment=deployment, by=manager)
+        controls.deployment_pause(deployment=deployment, by=manager)
+    controls.deployment_resume(deployment=deployment, by=manager)
     assert OutboxMessage.objects.filter(task_name="deployments.tasks.advance_rollout", published_at__isnull=True).exists()
     deployment.refresh_from_db()
     assert deployment.state == "running"
     with pytest.raises(ProcessError, match="needs a reason"):
-        services.deployment_promote(deployment=deployment, by=manager, reason=" ")
-    services.deployment_promote(deployment=deployment, by=manager, reason="Metrics clean for a day in staging")
+        controls.deployment_promote(deployment=deployment, by=manager, reason=" ")
+    controls.deployment_promote(deployment=deployment, by=manager, reason="Metrics clean for a day in staging")
     run_pending("deployments.tasks.apply_traffic_shift")
     deployment.refresh_from_db()
     assert (deployment.current_stage, deployment.traffic_percent) == (1, 50)
     assert deployment.stages.get(index=0).state == "promoted"
     promote = deployment.events.get(action="promote")
     assert promote.actor == manager and promote.reason == "Metrics clean for a day in staging"
-    services.deployment_rollback(deployment=deployment, by=manager, reason="Customer complaints")
+    controls.deployment_rollback(deployment=deployment, by=manager, reason="Customer complaints")
     run_pending()
     deployment.refresh_from_db()
     assert deployment.state == "rolled_back" and deployment.traffic_percent == 0
     assert deployment.halt_reason == "Customer complaints"
     with pytest.raises(ProcessError):
-        services.deployment_resume(deployment=deployment, by=manager)
+        controls.deployment_resume(deployment=deployment, by=manager)
 
 
 def test_only_managers_control(fast_canary, users):
@@ -167,7 +168,7 @@ def test_only_managers_control(fast_canary, users):
 
     deployment = start(fast_canary, users)
     with pytest.raises(PermissionDenied):
-        services.deployment_pause(deployment=deployment, by=users["oncall"])
+        controls.deployment_pause(deployment=deployment, by=users["oncall"])
     deployment.refresh_from_db()
     assert deployment.state == "running"
 
@@ -175,13 +176,13 @@ def test_only_managers_control(fast_canary, users):
 def test_a_stage_that_comes_due_after_a_worker_restart_is_picked_up_by_the_beat(fast_canary, users, webhook_env):
     deployment = start(fast_canary, users)
     run_pending()
-    services.metrics_push(deployment=deployment, error_rate=0.001, p99_ms=100, healthy=True)
+    engine.metrics_push(deployment=deployment, error_rate=0.001, p99_ms=100, healthy=True)
     # The worker died with the countdown message: it is lost.
     OutboxMessage.objects.filter(task_name="deployments.tasks.advance_rollout").delete()
     stage = deployment.stages.get(index=0)
     stage.due_at = timezone.now() - timedelta(seconds=1)  # came due while nobody ran
     stage.save()
-    assert services.due_deployment_ids() == [deployment.pk]
+    assert selectors.due_deployment_ids() == [deployment.pk]
     assert tasks.advance_due_rollouts() == 1
     deployment.refresh_from_db()
     assert deployment.current_stage == 1
@@ -198,8 +199,8 @@ def test_a_zero_percent_blue_green_health_stage_needs_no_shift(service, users):
     deployment = start(service, users, strategy="blue_green")
     first = deployment.stages.get(index=0)
     assert first.state == "monitoring" and first.gates == ["health"]
-    services.metrics_push(deployment=deployment, healthy=True)
-    services.rollout_tick(deployment_id=deployment.pk, at=later(2))
+    engine.metrics_push(deployment=deployment, healthy=True)
+    engine.rollout_tick(deployment_id=deployment.pk, at=later(2))
     deployment.refresh_from_db()
     assert deployment.current_stage == 1
     assert TrafficShift.objects.get().to_percent == 100
@@ -215,8 +216,8 @@ def test_router_failure_fails_the_rollout(fast_canary, users, webhook_env, monke
     deployment = start(fast_canary, users)
     shift = TrafficShift.objects.get()
     with pytest.raises(RouterError):
-        services.traffic_shift_apply(shift_id=shift.pk)
-    assert services.traffic_shift_apply(shift_id=shift.pk, final_attempt=True) == "failed"
+        traffic.traffic_shift_apply(shift_id=shift.pk)
+    assert traffic.traffic_shift_apply(shift_id=shift.pk, final_attempt=True) == "failed"
     deployment.refresh_from_db()
     assert deployment.state == "failed" and "HTTP 502" in deployment.halt_reason
 
@@ -233,8 +234,8 @@ def test_an_unreachable_prometheus_is_no_data_and_the_rollout_holds(fast_canary,
                                      metrics_provider="prometheus", metrics_settings={"url": "http://p"}, check_interval_seconds=1)
     deployment = start(fast_canary, users)
     run_pending()
-    assert services.due_deployment_ids(at=later(2)) == [deployment.pk]
-    assert services.rollout_tick(deployment_id=deployment.pk, at=later(2)) == "holding"
+    assert selectors.due_deployment_ids(at=later(2)) == [deployment.pk]
+    assert engine.rollout_tick(deployment_id=deployment.pk, at=later(2)) == "holding"
     deployment.refresh_from_db()
     assert all(sample.error_rate is None for sample in deployment.samples.all())
     assert deployment.events.filter(action="hold").exists()
@@ -245,8 +246,8 @@ def test_an_unreachable_prometheus_is_no_data_and_the_rollout_holds(fast_canary,
 
 def test_holding_is_said_on_the_page(fast_canary, users, client_for):
     deployment = start(fast_canary, users)
-    services.traffic_shift_confirm(deployment=deployment, by=users["manager"])
-    services.rollout_tick(deployment_id=deployment.pk, at=later(2))
+    traffic.traffic_shift_confirm(deployment=deployment, by=users["manager"])
+    engine.rollout_tick(deployment_id=deployment.pk, at=later(2))
     page = client_for("viewer").get(f"/deployments/{deployment.pk}/").content.decode()
     assert "Holding: no data is not a pass." in page and "No error-rate data." in page
 
@@ -255,12 +256,12 @@ def test_a_paused_rollout_finishes_its_last_zero_minute_stage_after_resume(fast_
     manager = users["manager"]
     deployment = start(fast_canary, users)
     run_pending()
-    services.deployment_promote(deployment=deployment, by=manager, reason="skip")
-    services.deployment_pause(deployment=deployment, by=manager)
+    controls.deployment_promote(deployment=deployment, by=manager, reason="skip")
+    controls.deployment_pause(deployment=deployment, by=manager)
     run_pending()  # 100% shift applies while paused; the zero-minute stage waits
     deployment.refresh_from_db()
     assert deployment.state == "paused" and deployment.traffic_percent == 50
-    services.deployment_promote(deployment=deployment, by=manager, reason="go")
+    controls.deployment_promote(deployment=deployment, by=manager, reason="go")
     run_pending()
     deployment.refresh_from_db()
     assert (deployment.state, deployment.traffic_percent) == ("succeeded", 100)

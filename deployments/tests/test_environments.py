@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from changes.models import ChangeState
 from changes.tests.factories import ChangeRequestFactory
-from deployments import domain, services
+from deployments import domain, selectors
 from deployments.models import Deployment, EnvironmentConfig, StagePlanOverride
+from deployments.services import starting
 from deployments.tests.factories import DeploymentFactory
 from deployments.tests.test_deploy_script import deploy
 from insights.selectors.dora import dora_for_range
@@ -73,7 +74,7 @@ def test_the_start_page_and_deploy_script_store_the_canonical_name(client_for, s
     assert deploy.main(["--service", service.slug, "--version", "3.0.1", "--env", "PROD", "--no-follow"]) == 0
     assert Deployment.objects.get(version="3.0.1").environment == "production"
     with pytest.raises(Exception, match="needs an environment"):
-        services.deployment_record(service=service, environment="  ", version="x", status="succeeded", by=users["manager"])
+        starting.deployment_record(service=service, environment="  ", version="x", status="succeeded", by=users["manager"])
 
 
 @pytest.mark.django_db
@@ -81,8 +82,8 @@ def test_stage_plans_and_router_configs_are_found_under_an_alias(service, users)
     StagePlanOverride.objects.create(service=service, environment="production", strategy="canary",
                                      stages=[{"traffic_percent": 10, "monitor_minutes": 1}, {"traffic_percent": 100}])
     EnvironmentConfig.objects.create(environment="production", router_kind="manual")
-    assert [s.traffic_percent for s in services.plan_for(service=service, environment="Prod", strategy="canary")] == [10, 100]
-    assert services.environment_config("PRD").pk is not None
+    assert [s.traffic_percent for s in selectors.plan_for(service=service, environment="Prod", strategy="canary")] == [10, 100]
+    assert selectors.environment_config("PRD").pk is not None
     config = EnvironmentConfig(environment=" Stage ")
     config.full_clean()
     assert config.environment == "staging"

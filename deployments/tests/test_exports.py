@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 
 import pytest
 from django.utils import timezone
@@ -69,3 +70,38 @@ def test_deployment_export_has_every_row_in_bounded_queries(client_for, django_a
 def test_deployment_export_needs_login(client):
     response = client.get("/deployments/export.csv")
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+def _page_ids(client, query):
+    html = client.get("/deployments/", query).content.decode()
+    return [int(pk) for pk in re.findall(r'data-testid="deployment-row"><td><a href="/deployments/(\d+)/"', html)]
+
+
+def test_the_page_its_export_and_the_api_list_match_the_same_deployments(client_for, api_for):
+    """One FilterSet (deployments/filtersets.py) for the three: the same query string gives the
+    same deployments in the same order, whichever filters it combines."""
+    api, web = ServiceFactory(slug="api"), ServiceFactory(slug="web")
+    made = {
+        "api-prod-ok": DeploymentFactory(service=api, environment="production", state="succeeded"),
+        "api-prod-failed": DeploymentFactory(service=api, environment="production", state="failed"),
+        "api-staging-ok": DeploymentFactory(service=api, environment="staging", state="succeeded"),
+        "web-prod-running": DeploymentFactory(service=web, environment="production", state="running"),
+        "web-prod-ok": DeploymentFactory(service=web, environment="production", state="succeeded"),
+    }
+    expected = {
+        (): ["web-prod-running", "web-prod-ok", "api-staging-ok", "api-prod-failed", "api-prod-ok"],
+        (("state", "succeeded"),): ["web-prod-ok", "api-staging-ok", "api-prod-ok"],
+        (("service", "api"),): ["api-staging-ok", "api-prod-failed", "api-prod-ok"],
+        (("environment", "Prod "),): ["web-prod-running", "web-prod-ok", "api-prod-failed", "api-prod-ok"],
+        (("service", "api"), ("environment", "production"), ("state", "succeeded")): ["api-prod-ok"],
+        (("service", "nobody"),): [],
+        (("state", ""), ("service", "")): ["web-prod-running", "web-prod-ok", "api-staging-ok", "api-prod-failed", "api-prod-ok"],
+    }
+    client, rest = client_for("viewer"), api_for("viewer")
+    for query, names in expected.items():
+        want = [made[name].pk for name in names]
+        params = dict(query)
+        assert _page_ids(client, params) == want, query
+        assert [int(r[0]) for r in read(client.get("/deployments/export.csv", params))[1:]] == want, query
+        body = rest.get("/api/v1/deployments/", params).json()
+        assert [d["id"] for d in body["results"]] == want and body["count"] == len(want), query

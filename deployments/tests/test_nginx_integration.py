@@ -13,9 +13,9 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from delivery_portal.outbox import run_pending
-from deployments import services
 from deployments.models import EnvironmentConfig, StagePlanOverride
 from deployments.routers import nginx_upstream
+from deployments.services import controls, engine, starting, traffic
 from deployments.tests.realservices import find_binary, free_port, serve
 
 NGINX = find_binary("nginx", "/usr/sbin/nginx")
@@ -117,23 +117,23 @@ def test_requests_follow_each_shift_and_the_rollback(nginx, service, users):
         stages=[{"traffic_percent": p, "monitor_minutes": 30} for p in (10, 25, 50)] + [{"traffic_percent": 100, "monitor_minutes": 0}],
     )
     assert assert_share(nginx, 0) == 0
-    deployment = services.deployment_request(service=service, version="2.0.0", by=manager)
+    deployment = starting.deployment_request(service=service, version="2.0.0", by=manager)
     for percent in (10, 25, 50):
         run_pending()  # the worker runs the router: upstream file + reload
         deployment.refresh_from_db()
         assert deployment.traffic_percent == percent
         assert_share(nginx, percent)
         if percent < 50:
-            services.deployment_promote(deployment=deployment, by=manager, reason="integration test")
-    services.deployment_rollback(deployment=deployment, by=manager, reason="integration test")
+            controls.deployment_promote(deployment=deployment, by=manager, reason="integration test")
+    controls.deployment_rollback(deployment=deployment, by=manager, reason="integration test")
     run_pending()
     deployment.refresh_from_db()
     assert deployment.traffic_percent == 0
     assert assert_share(nginx, 0) == 0
 
-    full = services.deployment_request(service=service, version="2.0.1", strategy="blue_green", by=manager)
-    services.metrics_push(deployment=full, healthy=True)
-    services.deployment_promote(deployment=full, by=manager, reason="idle colour healthy")
+    full = starting.deployment_request(service=service, version="2.0.1", strategy="blue_green", by=manager)
+    engine.metrics_push(deployment=full, healthy=True)
+    controls.deployment_promote(deployment=full, by=manager, reason="idle colour healthy")
     run_pending()
     assert assert_share(nginx, 100) == 1
 
@@ -144,7 +144,7 @@ def test_a_failing_reload_fails_the_shift(nginx, service, users, tmp_path):
     config = EnvironmentConfig.objects.get()
     config.router_settings = {**config.router_settings, "reload_command": ["false"]}
     config.save()
-    deployment = services.deployment_request(service=service, version="3.0.0", by=users["manager"])
+    deployment = starting.deployment_request(service=service, version="3.0.0", by=users["manager"])
     shift = deployment.shifts.get()
     with pytest.raises(RouterError, match="reload exited 1"):
-        services.traffic_shift_apply(shift_id=shift.pk)
+        traffic.traffic_shift_apply(shift_id=shift.pk)

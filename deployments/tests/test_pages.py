@@ -6,9 +6,9 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
-from deployments import services
 from deployments.charts import gate_figure
 from deployments.models import Deployment
+from deployments.services import engine, starting, traffic
 from deployments.tests.factories import DeploymentFactory
 from sla.tests.factories import ServiceFactory
 
@@ -28,8 +28,8 @@ def test_strategy_guide_recommends_with_reasons_without_js(client_for):
 
 def test_list_shows_active_first_in_bounded_queries(client_for, fast_canary, users, django_assert_max_num_queries):
     for n in range(5):
-        services.deployment_record(service=fast_canary, version=f"1.{n}", status="succeeded", by=users["manager"])
-    running = services.deployment_request(service=fast_canary, version="2.0", by=users["manager"])
+        starting.deployment_record(service=fast_canary, version=f"1.{n}", status="succeeded", by=users["manager"])
+    running = starting.deployment_request(service=fast_canary, version="2.0", by=users["manager"])
     for _n in range(5):
         DeploymentFactory(service=ServiceFactory(), state="failed")
     client = client_for("viewer")
@@ -53,22 +53,24 @@ def test_start_form_starts_and_shows_refusal_reasons(client_for, service):
     response = client.post(reverse("deployments:start"), {"service": service.slug, "environment": "production",
                                                            "version": "3.2.0", "strategy": "big_bang"})
     page = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 409  # refused by a process rule, as the API answers
     assert "Refused by the gates" in page and "frozen" in page and "maintenance window" in page
     assert Deployment.objects.get(version="3.2.0").state == "refused"
 
 
 def test_detail_page_live_partial_and_controls(client_for, fast_canary, users):
-    deployment = services.deployment_request(service=fast_canary, version="2.0", by=users["manager"])
+    deployment = starting.deployment_request(service=fast_canary, version="2.0", by=users["manager"])
     client = client_for("manager")
     page = client.get(reverse("deployments:detail", args=[deployment.pk])).content.decode()
     assert 'hx-trigger="every 3s"' in page and "<progress" in page and "style=" not in page
     assert "Traffic moved to 5%" in page
     client.post(reverse("deployments:confirm-shift", args=[deployment.pk]))
-    services.metrics_push(deployment=deployment, error_rate=0.002, p99_ms=210, healthy=True)
-    partial = client.get(reverse("deployments:detail", args=[deployment.pk]), HTTP_HX_REQUEST="true")
+    engine.metrics_push(deployment=deployment, error_rate=0.002, p99_ms=210, healthy=True)
+    partial = client.get(reverse("deployments:detail", args=[deployment.pk]), HTTP_HX_REQUEST="true", HTTP_HX_TARGET="live")
     html = partial.content.decode()
     assert "<html" not in html and 'id="live"' in html
+    whole = client.get(reverse("deployments:detail", args=[deployment.pk]), HTTP_HX_REQUEST="true")
+    assert "<html" in whole.content.decode()  # htmx aiming at no region of the page (hx-boost): the page
     assert 'data-testid="traffic">5%' in html and "210" in html
     response = client.post(reverse("deployments:pause", args=[deployment.pk]), HTTP_HX_REQUEST="true")
     assert "Paused" in response.content.decode() and 'id="live"' in response.content.decode()
@@ -87,16 +89,16 @@ def test_detail_page_live_partial_and_controls(client_for, fast_canary, users):
 
 
 def test_viewer_sees_no_controls(client_for, fast_canary, users):
-    deployment = services.deployment_request(service=fast_canary, version="2.0", by=users["manager"])
+    deployment = starting.deployment_request(service=fast_canary, version="2.0", by=users["manager"])
     page = client_for("viewer").get(reverse("deployments:detail", args=[deployment.pk])).content.decode()
     assert 'data-testid="controls"' not in page and "Traffic moved to" not in page
 
 
 def test_gate_figure_data(fast_canary, users):
-    deployment = services.deployment_request(service=fast_canary, version="2.0", by=users["manager"])
-    services.traffic_shift_confirm(deployment=deployment, by=users["manager"])
-    services.metrics_push(deployment=deployment, error_rate=0.002, p99_ms=210, healthy=True)
-    services.metrics_push(deployment=deployment, error_rate=0.03, p99_ms=250, healthy=True)
+    deployment = starting.deployment_request(service=fast_canary, version="2.0", by=users["manager"])
+    traffic.traffic_shift_confirm(deployment=deployment, by=users["manager"])
+    engine.metrics_push(deployment=deployment, error_rate=0.002, p99_ms=210, healthy=True)
+    engine.metrics_push(deployment=deployment, error_rate=0.03, p99_ms=250, healthy=True)
     figure = gate_figure(list(deployment.evaluations.order_by("at", "pk")), p99_threshold_ms=400)
     error, error_gate, p99, p99_gate = figure["data"]
     assert error["y"] == [0.2, 3.0] and error["marker"]["color"][1] == "#b42318"
@@ -131,7 +133,7 @@ def test_start_page_shows_the_strategy_guide_and_the_recommendation_for_the_serv
     assert f'<option value="{service.slug}" selected>' in page  # the form is filled in with the service
 
     critical = ServiceFactory(slug="ledger", name="Ledger", tier="critical")
-    partial = client.get(reverse("deployments:start"), {"service": "ledger"}, headers={"HX-Request": "true"}).content.decode()
+    partial = client.get(reverse("deployments:start"), {"service": "ledger"}, headers={"HX-Request": "true", "HX-Target": "strategy-guide"}).content.decode()
     assert partial.lstrip().startswith('<div id="strategy-guide"') and "<html" not in partial
     assert "Blue-green" in partial and "Ledger is a critical service" in partial
 

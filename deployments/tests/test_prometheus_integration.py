@@ -11,8 +11,9 @@ import pytest
 
 from delivery_portal.notifications import sign
 from delivery_portal.outbox import run_pending
-from deployments import services, tasks
+from deployments import tasks
 from deployments.models import Deployment, EnvironmentConfig, GateEvaluation, StagePlanOverride
+from deployments.services import starting
 from deployments.tests.realservices import Exporter, Prometheus, find_binary, serve
 
 PROMETHEUS = find_binary("prometheus", "/usr/bin/prometheus")
@@ -73,7 +74,7 @@ def test_a_healthy_canary_advances_and_a_failing_one_rolls_back(stack, service, 
         stages=[{"traffic_percent": 10, "monitor_minutes": 0.05}, {"traffic_percent": 50, "monitor_minutes": 0.05},
                 {"traffic_percent": 100, "monitor_minutes": 0}],
     )
-    deployment = services.deployment_request(service=service, version="2.0.0", by=users["manager"])
+    deployment = starting.deployment_request(service=service, version="2.0.0", by=users["manager"])
     deployment = drive(deployment, until=lambda d: d.state not in ("running", "holding"))
     assert deployment.state == "succeeded" and deployment.traffic_percent == 100
     passes = GateEvaluation.objects.filter(deployment=deployment, trigger="stage_end", decision="pass")
@@ -92,7 +93,7 @@ def test_a_healthy_canary_advances_and_a_failing_one_rolls_back(stack, service, 
         stages=[{"traffic_percent": 10, "monitor_minutes": 1}, {"traffic_percent": 100, "monitor_minutes": 0}]
     )
     exporter.version = "2.1.0"
-    bad = services.deployment_request(service=service, version="2.1.0", by=users["manager"])
+    bad = starting.deployment_request(service=service, version="2.1.0", by=users["manager"])
     drive(bad, until=lambda d: d.traffic_percent == 10, timeout=20)
     exporter.error_fraction = 0.2
     bad = drive(bad, until=lambda d: d.state != "running", timeout=30)

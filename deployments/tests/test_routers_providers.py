@@ -6,10 +6,10 @@ import json
 import pytest
 
 from delivery_portal.notifications import sign
-from deployments import services
 from deployments.providers import PrometheusProvider, _first_value
 from deployments.routers import NginxRouter, RouterError, WebhookRouter, get_router, nginx_upstream
 from deployments.selectors import active_deployments
+from deployments.services import starting
 from deployments.tests.factories import DeploymentFactory
 from deployments.tests.realservices import serve
 
@@ -81,8 +81,8 @@ def test_webhook_router_posts_signed_json_and_fails_on_errors(settings):
 
 @pytest.mark.django_db
 def test_active_deployments_for_the_dashboard(fast_canary, users, django_assert_max_num_queries):
-    running = services.deployment_request(service=fast_canary, version="2.0", by=users["manager"])
-    services.deployment_record(service=fast_canary, version="1.9", status="succeeded")
+    running = starting.deployment_request(service=fast_canary, version="2.0", by=users["manager"])
+    starting.deployment_record(service=fast_canary, version="1.9", status="succeeded")
     with django_assert_max_num_queries(2):
         active = list(active_deployments())
         assert [d.pk for d in active] == [running.pk]

@@ -11,8 +11,8 @@ import pytest
 from django.conf import settings
 
 from delivery_portal.celery import app
-from deployments import services
 from deployments.models import Deployment, EnvironmentConfig, StagePlanOverride
+from deployments.services import engine, starting
 from deployments.tests.realservices import serve
 
 pytestmark = [pytest.mark.worker, pytest.mark.redis, pytest.mark.postgres]
@@ -49,13 +49,13 @@ def test_countdown_then_restart_then_beat(celery_worker, service, users, wait_un
         stages=[{"traffic_percent": 5, "monitor_minutes": 0.05}, {"traffic_percent": 50, "monitor_minutes": 0.05},
                 {"traffic_percent": 100, "monitor_minutes": 0}],
     )
-    deployment = services.deployment_request(service=service, version="2.0.0", by=users["manager"])
+    deployment = starting.deployment_request(service=service, version="2.0.0", by=users["manager"])
     get = lambda: Deployment.objects.get(pk=deployment.pk)  # noqa: E731
     wait_until(lambda: get().traffic_percent == 5, timeout=20)
-    services.metrics_push(deployment=deployment, error_rate=0.001, p99_ms=100, healthy=True)
+    engine.metrics_push(deployment=deployment, error_rate=0.001, p99_ms=100, healthy=True)
     # The worker ends stage 1 when its countdown (3 s) fires, and moves traffic to 50%.
     wait_until(lambda: get().traffic_percent == 50, timeout=30)
-    services.metrics_push(deployment=deployment, error_rate=0.001, p99_ms=100, healthy=True)
+    engine.metrics_push(deployment=deployment, error_rate=0.001, p99_ms=100, healthy=True)
     # The worker dies holding stage 2's countdown message.
     celery_worker.send_signal(signal.SIGKILL)
     celery_worker.wait(timeout=10)

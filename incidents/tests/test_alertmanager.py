@@ -134,17 +134,17 @@ def test_bad_payloads_are_400(api_for, db):
 def test_resolving_later_keeps_the_end_of_impact_the_alert_recorded(api_for, users, portal):
     from datetime import timedelta
 
-    from incidents import services
+    from incidents.services import lifecycle
 
     api = api_for("oncall")
     post(api, FIRING)
     incident = Incident.objects.get()
     post(api, resolved_payload())  # impact ended 10:41:00.5
     t = incident.detected_at
-    services.incident_transition(incident=incident, to="triage", by=users["oncall"], commander=users["oncall"], at=t + timedelta(minutes=1))
-    services.incident_transition(incident=Incident.objects.get(), to="respond", by=users["oncall"], at=t + timedelta(minutes=2))
+    lifecycle.incident_transition(incident=incident, to="triage", by=users["oncall"], commander=users["oncall"], at=t + timedelta(minutes=1))
+    lifecycle.incident_transition(incident=Incident.objects.get(), to="respond", by=users["oncall"], at=t + timedelta(minutes=2))
     # Hours after the alert cleared, someone resolves the incident without giving an end.
-    services.incident_transition(incident=Incident.objects.get(), to="resolve", by=users["oncall"], at=t + timedelta(hours=2))
+    lifecycle.incident_transition(incident=Incident.objects.get(), to="resolve", by=users["oncall"], at=t + timedelta(hours=2))
     incident.refresh_from_db()
     assert incident.impact_ended_at.isoformat() == "2026-03-02T10:41:00.500000+00:00"  # not the click: the budget is not overcharged
     assert ImpactWindow.objects.get(source_ref=incident.reference).ended_at == incident.impact_ended_at

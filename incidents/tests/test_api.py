@@ -6,7 +6,7 @@ from changes.tests.factories import ChangeRequestFactory
 from deployments.tests.factories import DeploymentFactory
 from delivery_portal.outbox import run_pending
 from incidents.models import Incident, PostMortem
-from incidents.services import postmortem_complete, postmortem_save
+from incidents.services.postmortem import postmortem_complete, postmortem_save
 from sla.models import ImpactWindow
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.db import connection
 
-from incidents import services
+from incidents.services import lifecycle, timeline
 from incidents.models import Incident, TimelineEntry
 from sla.tests.factories import ServiceFactory
 
@@ -41,13 +41,13 @@ def run_in_threads(workers):
 def test_two_oncall_users_appending_at_once_lose_nothing(requires_postgres, transactional_db, make_user):
     alice, bob = make_user("alice", "on_call"), make_user("bob", "on_call")
     service = ServiceFactory(slug="portal")
-    incident = services.incident_open(title="Outage", severity="SEV-1", services=[service], impact_started_at=T0, detected_at=T0, by=alice, at=T0)
+    incident = lifecycle.incident_open(title="Outage", severity="SEV-1", services=[service], impact_started_at=T0, detected_at=T0, by=alice, at=T0)
     per_user = 15
 
     def append(user):
         def go():
             for i in range(per_user):
-                services.timeline_append(
+                timeline.timeline_append(
                     incident=Incident.objects.get(pk=incident.pk), kind="note", text=f"{user.username} {i}", by=user, at=T0 + timedelta(seconds=i)
                 )
 
@@ -65,7 +65,7 @@ def test_references_are_unique_under_concurrency(requires_postgres, transactiona
     def open_some(user):
         def go():
             for _ in range(5):
-                services.incident_open(title="x", severity="SEV-3", services=[service], impact_started_at=T0, detected_at=T0, by=user, at=T0)
+                lifecycle.incident_open(title="x", severity="SEV-3", services=[service], impact_started_at=T0, detected_at=T0, by=user, at=T0)
 
         return go
 

@@ -159,3 +159,16 @@ def test_references_and_durations():
     assert d["impact_duration"] is None
     assert domain.format_duration(timedelta(hours=1, minutes=56)) == "1h 56m"
     assert domain.format_duration(None) == "—"
+
+
+def test_the_vocabulary_has_one_home():
+    """Models, forms and other apps take severities and states from the domain."""
+    from incidents.forms import TransitionForm
+    from incidents.models import IncidentState, Severity
+
+    assert Severity.values == list(domain.SEVERITIES) == ["SEV-1", "SEV-2", "SEV-3", "SEV-4"]
+    assert IncidentState.values == list(domain.STATES)
+    assert domain.TARGET_STATES == ("triage", "respond", "resolve", "review", "closed")
+    assert [value for value, _label in TransitionForm.base_fields["to"].choices] == list(domain.TARGET_STATES)
+    assert set(domain.OPEN_STATES) == set(domain.STATES) - {domain.CLOSED}
+    assert domain.severity_from_alert("sev3") == "SEV-3" and domain.severity_from_alert("sev 1") == "SEV-1"

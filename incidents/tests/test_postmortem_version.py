@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from delivery_portal.errors import ConcurrentEditError
-from incidents import services
+from incidents.services import lifecycle, postmortem
 from incidents.models import PostMortem
 
 pytestmark = pytest.mark.django_db
@@ -17,10 +17,10 @@ SECTIONS = {"summary": "s", "impact": "i", "root_cause": "r", "contributing_fact
 
 @pytest.fixture
 def resolved(users, portal):
-    incident = services.incident_open(title="Checkout errors", severity="SEV-2", services=[portal], impact_started_at=T0,
+    incident = lifecycle.incident_open(title="Checkout errors", severity="SEV-2", services=[portal], impact_started_at=T0,
                                       detected_at=T0, by=users["oncall"], at=T0)
     for to in ("triage", "respond", "resolve"):
-        services.incident_transition(incident=incident, to=to, by=users["oncall"], at=T0 + timedelta(minutes=5))
+        lifecycle.incident_transition(incident=incident, to=to, by=users["oncall"], at=T0 + timedelta(minutes=5))
     return incident
 
 
@@ -36,7 +36,7 @@ def _version_on_page(client, incident) -> str:
 
 
 def test_two_editors_of_one_postmortem_the_second_is_told_and_keeps_their_text(client_for, resolved):
-    services.postmortem_save(incident=resolved, summary="First draft")
+    postmortem.postmortem_save(incident=resolved, summary="First draft")
     alice, bob = client_for("oncall"), client_for("manager")
     seen_by_alice, seen_by_bob = _version_on_page(alice, resolved), _version_on_page(bob, resolved)
     assert seen_by_alice == seen_by_bob == "2"
@@ -64,7 +64,7 @@ def test_two_editors_of_a_postmortem_not_written_yet(client_for, resolved):
 def test_an_action_item_added_meanwhile_is_no_conflict(client_for, users, resolved):
     editor = client_for("oncall")
     seen = _version_on_page(editor, resolved)
-    services.action_item_add(incident=resolved, title="Alert on 5xx", owner=users["cab1"], due_date=T0.date(), by=users["manager"])
+    postmortem.action_item_add(incident=resolved, title="Alert on 5xx", owner=users["cab1"], due_date=T0.date(), by=users["manager"])
     assert editor.post(_url(resolved), {**SECTIONS, "edit_version": seen}).status_code == 302
     assert PostMortem.objects.get(incident=resolved).summary == "s"
 
@@ -84,21 +84,21 @@ def test_a_draft_saved_but_not_complete_can_be_completed_next(client_for, resolv
 
 
 def test_service_refuses_a_stale_version_and_writes_nothing(users, resolved):
-    pm = services.postmortem_save(incident=resolved, by=users["oncall"], expected_version=1, summary="One")
+    pm = postmortem.postmortem_save(incident=resolved, by=users["oncall"], expected_version=1, summary="One")
     assert pm.edit_version == 2
     with pytest.raises(ConcurrentEditError) as caught:
-        services.postmortem_save(incident=resolved, by=users["manager"], expected_version=1, summary="Two")
+        postmortem.postmortem_save(incident=resolved, by=users["manager"], expected_version=1, summary="Two")
     assert caught.value.current_version == 2
     pm.refresh_from_db()
     assert (pm.summary, pm.edit_version) == ("One", 2)
     # Without a version (scripts, demo data) the save goes ahead and the version still moves.
-    assert services.postmortem_save(incident=resolved, by=users["manager"], summary="Three").edit_version == 3
+    assert postmortem.postmortem_save(incident=resolved, by=users["manager"], summary="Three").edit_version == 3
     # The version is not part of the audit trail.
     assert not hasattr(pm.history.first(), "edit_version")
 
 
 def test_api_postmortem_carries_its_version_and_etag(api_for, users, resolved):
-    pm = services.postmortem_save(incident=resolved, by=users["oncall"], summary="One")
+    pm = postmortem.postmortem_save(incident=resolved, by=users["oncall"], summary="One")
     r = api_for("viewer").get(f"/api/v1/incidents/{resolved.reference}/postmortem/")
     assert r.status_code == 200
     assert r.json()["edit_version"] == pm.edit_version == 2

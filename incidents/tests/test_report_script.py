@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from incidents import services
+from incidents.services import lifecycle, postmortem, timeline
 
 ROOT = Path(__file__).resolve().parents[2]
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
@@ -23,16 +23,16 @@ def load_script():
 
 @pytest.fixture
 def finished(users, portal):
-    inc = services.incident_open(
+    inc = lifecycle.incident_open(
         title="Checkout <b>down</b>", severity="SEV-1", services=[portal], impact_started_at=T0 - 4 * M, detected_at=T0, by=users["oncall"], at=T0
     )
-    services.incident_triage(incident=inc, by=users["oncall"], at=T0 + 20 * M)  # 15 min target: breached
-    services.incident_respond(incident=inc, by=users["oncall"], at=T0 + 21 * M)
-    services.timeline_append(incident=inc, kind="status_update", text="Rolling back <script>alert(1)</script> **now**", by=users["oncall"], at=T0 + 25 * M)
-    services.incident_resolve(incident=inc, by=users["oncall"], at=T0 + 2 * 60 * M)  # 4 h target: met
-    services.postmortem_save(incident=inc, by=users["manager"], summary="Bad deploy", impact="All checkouts", root_cause="Config",
+    lifecycle.incident_triage(incident=inc, by=users["oncall"], at=T0 + 20 * M)  # 15 min target: breached
+    lifecycle.incident_respond(incident=inc, by=users["oncall"], at=T0 + 21 * M)
+    timeline.timeline_append(incident=inc, kind="status_update", text="Rolling back <script>alert(1)</script> **now**", by=users["oncall"], at=T0 + 25 * M)
+    lifecycle.incident_resolve(incident=inc, by=users["oncall"], at=T0 + 2 * 60 * M)  # 4 h target: met
+    postmortem.postmortem_save(incident=inc, by=users["manager"], summary="Bad deploy", impact="All checkouts", root_cause="Config",
                              contributing_factors="No canary", went_well="Fast rollback", went_badly="Late triage")
-    services.action_item_add(incident=inc, title="Add canary", owner="oncall", due_date=date(2026, 3, 9), by=users["manager"])
+    postmortem.action_item_add(incident=inc, title="Add canary", owner="oncall", due_date=date(2026, 3, 9), by=users["manager"])
     return inc
 
 

@@ -3,7 +3,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.urls import reverse
 
-from incidents import selectors, services
+from incidents import selectors
+from incidents.services import lifecycle, postmortem, timeline
 from incidents.models import ActionItem, Incident, TimelineEntry
 
 pytestmark = pytest.mark.django_db
@@ -11,7 +12,7 @@ T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
 
 def make(users, service, severity="SEV-2", **kw):
-    return services.incident_open(
+    return lifecycle.incident_open(
         title=kw.pop("title", "Checkout errors"), severity=severity, services=[service], impact_started_at=T0, detected_at=T0,
         by=users["oncall"], at=T0, **kw,
     )
@@ -22,7 +23,7 @@ def test_list_is_open_first_by_severity_with_live_clocks(client_for, users, port
     high = make(users, portal, "SEV-1", title="Outage")
     closed = make(users, portal, "SEV-3", title="Old")
     for to in ("triage", "respond", "resolve", "review", "closed"):
-        services.incident_transition(incident=closed, to=to, by=users["oncall"], at=T0 + timedelta(minutes=1))
+        lifecycle.incident_transition(incident=closed, to=to, by=users["oncall"], at=T0 + timedelta(minutes=1))
     for i in range(20):
         make(users, portal, "SEV-3", title=f"More {i}")
     client = client_for("viewer")
@@ -89,7 +90,7 @@ def test_timeline_append_with_htmx_and_without(client_for, users, portal):
 
 def test_editing_an_entry_keeps_the_previous_text(client_for, users, portal):
     incident = make(users, portal)
-    entry = services.timeline_append(incident=incident, kind="note", text="first", by=users["oncall"], at=T0)
+    entry = timeline.timeline_append(incident=incident, kind="note", text="first", by=users["oncall"], at=T0)
     client = client_for("oncall")
     url = reverse("incidents:timeline-edit", args=[incident.reference, entry.pk])
     assert client.post(url, {"text": "second"}).status_code == 302
@@ -127,13 +128,15 @@ def test_incident_page_controls(client_for, users, portal):
     assert incident.impact_started_at == datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
     body = client.get(detail).content.decode()
     assert "earlier logs" in body  # in the timeline and the history
-    assert client.get(detail + "?part=status", HTTP_HX_REQUEST="true").content.decode().count("<h1>") == 0
+    status = client.get(detail, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="incident-status").content.decode()
+    assert status.count("<h1>") == 0 and 'id="incident-status"' in status and 'id="timeline"' not in status
+    assert client.get(detail, HTTP_HX_REQUEST="true").content.decode().count("<h1>") == 1  # other htmx requests: the page
 
 
 def test_postmortem_editor_and_close(client_for, users, portal):
     incident = make(users, portal, "SEV-1")
     for to in ("triage", "respond", "resolve", "review"):
-        services.incident_transition(incident=incident, to=to, by=users["oncall"], at=T0 + timedelta(minutes=5))
+        lifecycle.incident_transition(incident=incident, to=to, by=users["oncall"], at=T0 + timedelta(minutes=5))
     client = client_for("manager")
     url = reverse("incidents:postmortem", args=[incident.reference])
     assert client.get(url).status_code == 200
@@ -161,9 +164,9 @@ def test_postmortem_editor_and_close(client_for, users, portal):
 def test_action_item_list(client_for, users, portal, django_assert_max_num_queries):
     incident = make(users, portal, "SEV-2")
     for to in ("triage", "respond", "resolve"):
-        services.incident_transition(incident=incident, to=to, by=users["oncall"], at=T0 + timedelta(minutes=5))
+        lifecycle.incident_transition(incident=incident, to=to, by=users["oncall"], at=T0 + timedelta(minutes=5))
     for i in range(5):
-        services.action_item_add(incident=incident, title=f"Item {i}", owner=users["cab1"], due_date=date(2026, 3, 3 + i), by=users["manager"])
+        postmortem.action_item_add(incident=incident, title=f"Item {i}", owner=users["cab1"], due_date=date(2026, 3, 3 + i), by=users["manager"])
     client = client_for("viewer")
     with django_assert_max_num_queries(10):
         body = client.get(reverse("incidents:action-items")).content.decode()
@@ -178,7 +181,7 @@ def test_open_incidents_for_the_dashboard(users, portal, django_assert_max_num_q
         make(users, portal, sev)
     done = make(users, portal, "SEV-4")
     for to in ("triage", "respond", "resolve", "review", "closed"):
-        services.incident_transition(incident=done, to=to, by=users["oncall"], at=T0 + timedelta(minutes=1))
+        lifecycle.incident_transition(incident=done, to=to, by=users["oncall"], at=T0 + timedelta(minutes=1))
     with django_assert_max_num_queries(2):
         result = selectors.open_incidents(at=T0 + timedelta(minutes=20))
         [list(i.services.all()) for i in result]
@@ -188,7 +191,7 @@ def test_open_incidents_for_the_dashboard(users, portal, django_assert_max_num_q
 
 
 def test_correct_times_form_ignores_unchanged_seconds(client_for, users, portal):
-    incident = services.incident_open(
+    incident = lifecycle.incident_open(
         title="x", severity="SEV-3", services=[portal], impact_started_at=T0.replace(microsecond=123456), detected_at=T0 + timedelta(seconds=1, microseconds=5),
         by=users["oncall"], at=T0,
     )
@@ -203,13 +206,13 @@ def test_correct_times_form_ignores_unchanged_seconds(client_for, users, portal)
 
 def test_timeline_html_is_stored_sanitised_and_rendered_from_storage(client_for, users, portal):
     incident = make(users, portal)
-    entry = services.timeline_append(
+    entry = timeline.timeline_append(
         incident=incident, kind="note", text="Seeing **5xx** <script>alert(1)</script> [x](javascript:alert(1))", by=users["oncall"]
     )
     entry.refresh_from_db()
     assert "<strong>5xx</strong>" in entry.text_html
     assert "<script>" not in entry.text_html and "javascript:" not in entry.text_html
-    services.timeline_edit(entry=entry, text="Now *fine* <img src=x onerror=alert(1)>", by=users["oncall"])
+    timeline.timeline_edit(entry=entry, text="Now *fine* <img src=x onerror=alert(1)>", by=users["oncall"])
     entry.refresh_from_db()
     assert "<em>fine</em>" in entry.text_html and "onerror" not in entry.text_html and "<img" not in entry.text_html
     # The page renders what is stored (not the text again).
@@ -236,7 +239,7 @@ def test_long_timeline_shows_the_newest_entries_with_a_link_to_all(client_for, u
     assert 'data-testid="timeline-earlier"' in body and "?timeline=all#timeline" in body
     body = client.get(url, {"timeline": "all"}).content.decode()
     assert "entry-0000" in body and 'data-testid="timeline-earlier"' not in body
-    partial = client.get(url, {"part": "timeline", "timeline": "all"}, HTTP_HX_REQUEST="true").content.decode()
+    partial = client.get(url, {"timeline": "all"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="timeline").content.decode()
     assert partial.lstrip().startswith('<section id="timeline"') and "entry-0000" in partial
 
 

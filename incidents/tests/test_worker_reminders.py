@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from delivery_portal.models import Notification, WorkerHeartbeat
-from incidents import services
+from incidents.services import lifecycle
 from incidents.models import ReminderLedger
 from sla.tests.factories import ServiceFactory
 
@@ -18,10 +18,10 @@ def test_status_update_reminder_on_a_real_worker(celery_worker, make_user, wait_
 
     oncall = make_user("olive", "on_call")
     start = timezone.now() - timedelta(minutes=50)
-    incident = services.incident_open(
+    incident = lifecycle.incident_open(
         title="Outage", severity="SEV-1", services=[ServiceFactory(slug="portal")], impact_started_at=start, detected_at=start, by=oncall, at=start
     )
-    services.incident_triage(incident=incident, by=oncall, at=start + timedelta(minutes=5))  # update due 35 min after start
+    lifecycle.incident_triage(incident=incident, by=oncall, at=start + timedelta(minutes=5))  # update due 35 min after start
     for _ in range(3):  # beat firing again and again
         app.send_task("incidents.tasks.remind_overdue_status_updates")
     # The solo worker takes tasks in order: once this heartbeat is answered, all three ran.

@@ -12,7 +12,8 @@ from changes.selectors.approvers import changes_awaiting
 from delivery_portal import roles
 from deployments.models import Deployment, DeploymentState
 from incidents import selectors as incidents_selectors
-from incidents.models import Incident, IncidentState, TimelineEntry, TimelineKind
+from incidents.domain import ACTIVE_STATES as OPEN_INCIDENT_STATES, SEVERITIES  # detect, triage, respond
+from incidents.models import Incident, TimelineEntry, TimelineKind
 from releases import selectors as releases_selectors
 from releases.models import Release
 from sla import selectors as sla_selectors
@@ -23,8 +24,6 @@ from .dora import default_range, dora_for_range
 
 
 ACTIVE_DEPLOYMENT_STATES = [DeploymentState.RUNNING, DeploymentState.PAUSED, DeploymentState.HOLDING]
-SEVERITIES = ("SEV-1", "SEV-2", "SEV-3", "SEV-4")
-OPEN_INCIDENT_STATES = [IncidentState.DETECT, IncidentState.TRIAGE, IncidentState.RESPOND]
 
 
 AT_RISK_STATUSES = ("at_risk", "frozen", "exhausted")

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from deployments import services as deployments_services
+from deployments.services import controls, engine, starting
 from deployments.tests.factories import DeploymentFactory
 from incidents.tests.factories import IncidentFactory
 from insights import services
@@ -32,8 +32,8 @@ def team(users):
         DeploymentFactory(service=api, strategy="canary", state="succeeded", finished_at=now - timedelta(days=i))
     for i in range(2):  # reported by a pipeline: its word, not evidence of a strategy
         DeploymentFactory(service=api, strategy="canary", state="succeeded", recorded=True, finished_at=now - timedelta(days=i))
-    halted = deployments_services.deployment_request(service=api, version="9.0", strategy="rolling", by=users["manager"])
-    deployments_services.metrics_push(deployment=halted, healthy=False)  # the health gate rolls it back
+    halted = starting.deployment_request(service=api, version="9.0", strategy="rolling", by=users["manager"])
+    engine.metrics_push(deployment=halted, healthy=False)  # the health gate rolls it back
     DeploymentFactory(service=api, strategy="canary", state="refused")
     DeploymentFactory(service=other, strategy="canary", state="rolled_back")  # another team's
     IncidentFactory(services=[api])
@@ -62,14 +62,14 @@ def test_evidence_counts_only_what_the_portal_saw_in_production(users):
     api = ServiceFactory(slug="cards-api", team=team)
     manager = users["manager"]
     now = timezone.now()
-    manual = deployments_services.deployment_request(service=api, version="1.0", strategy="canary", by=manager)
-    deployments_services.deployment_rollback(deployment=manual, by=manager, reason="Wrong build")
+    manual = starting.deployment_request(service=api, version="1.0", strategy="canary", by=manager)
+    controls.deployment_rollback(deployment=manual, by=manager, reason="Wrong build")
     for status in ("rolled_back", "succeeded"):
-        deployments_services.deployment_record(service=api, version=f"1.1-{status}", strategy="canary", status=status, by=manager)
-    reported = deployments_services.deployment_record(service=api, version="1.2", status="succeeded", by=manager)
+        starting.deployment_record(service=api, version=f"1.1-{status}", strategy="canary", status=status, by=manager)
+    reported = starting.deployment_record(service=api, version="1.2", status="succeeded", by=manager)
     assert reported.strategy == "unknown"  # a report without a strategy is not assumed canary
-    staging = deployments_services.deployment_request(service=api, environment="staging", version="1.3", by=manager)
-    deployments_services.metrics_push(deployment=staging, error_rate=0.5)
+    staging = starting.deployment_request(service=api, environment="staging", version="1.3", by=manager)
+    engine.metrics_push(deployment=staging, error_rate=0.5)
     DeploymentFactory(service=api, strategy="blue_green", state="succeeded", environment="staging", finished_at=now)
     facts = team_delivery_facts(team=team)
     assert (facts.automatic_rollbacks, facts.canary_deployments) == (0, 0)
@@ -77,8 +77,8 @@ def test_evidence_counts_only_what_the_portal_saw_in_production(users):
     evidence = maturity_evidence(facts)
     assert not {"automated_rollbacks", "canary_releases", "zero_downtime_deploys"} & set(evidence)
 
-    gated = deployments_services.deployment_request(service=api, version="2.0", strategy="canary", by=manager)
-    deployments_services.metrics_push(deployment=gated, error_rate=0.02)
+    gated = starting.deployment_request(service=api, version="2.0", strategy="canary", by=manager)
+    engine.metrics_push(deployment=gated, error_rate=0.02)
     assert gated.events.get(action="breach").actor is None
     DeploymentFactory(service=api, strategy="blue_green", state="succeeded", finished_at=now)  # run by the portal
     facts = team_delivery_facts(team=team)

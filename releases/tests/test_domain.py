@@ -4,8 +4,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from releases import domain
-from releases.domain import CriterionResult
+from releases.domain import criteria, payloads, schedule, versions
+from releases.domain.criteria import CriterionResult
 
 GOOD = {
     "bugs": {"open_p1": 0, "open_p2": 0},
@@ -22,7 +22,7 @@ def result(criterion, payload, **scope):
     evidence = {**GOOD, criterion: payload}
     if payload is None:
         del evidence[criterion]
-    return next(r for r in domain.evaluate_criteria(evidence, **scope) if r.criterion == criterion)
+    return next(r for r in criteria.evaluate_criteria(evidence, **scope) if r.criterion == criterion)
 
 
 # --- versions ---
@@ -41,17 +41,17 @@ def result(criterion, payload, **scope):
     ],
 )
 def test_release_type(version, previous, expected):
-    assert domain.release_type_for(version, previous) == expected
+    assert versions.release_type_for(version, previous) == expected
 
 
 def test_previous_version_is_the_highest_final_below():
     others = ["v2.4.0", "v2.10.0", "v2.4.1", "v3.0.0", "junk", "v2.5.0-rc.1"]
     # A pre-release is never the previous release (it was v2.5.0-rc.1, typing v2.5.0 "patch").
-    assert domain.previous_version("v2.5.0", others) == "v2.4.1"
-    assert domain.previous_version("v2.5.0-rc.2", others) == "v2.4.1"
-    assert domain.previous_version("v2.4.1", others) == "v2.4.0"
-    assert domain.previous_version("v2.11.0", others) == "v2.10.0"  # numeric, not text order
-    assert domain.previous_version("v1.0.0", others) is None
+    assert versions.previous_version("v2.5.0", others) == "v2.4.1"
+    assert versions.previous_version("v2.5.0-rc.2", others) == "v2.4.1"
+    assert versions.previous_version("v2.4.1", others) == "v2.4.0"
+    assert versions.previous_version("v2.11.0", others) == "v2.10.0"  # numeric, not text order
+    assert versions.previous_version("v1.0.0", others) is None
 
 
 @pytest.mark.parametrize(
@@ -72,24 +72,24 @@ def test_previous_version_is_the_highest_final_below():
     ],
 )
 def test_release_type_among_a_products_releases(history, version, expected):
-    assert domain.release_type_among(version, history) == expected
-    assert domain.release_type_among(version, [*history, version]) == expected  # its own row does not count
+    assert versions.release_type_among(version, history) == expected
+    assert versions.release_type_among(version, [*history, version]) == expected  # its own row does not count
 
 
 def test_retype_after_one_pass_over_the_later_releases():
     # v2.5.1 and v2.5.0 were computed against nothing; v2.4.0 joins below them.
     releases = {1: ("v2.5.1", "patch"), 2: ("v3.0.0", "major"), 3: ("v2.4.0", "minor"), 4: ("v1.0.0", "major")}
-    assert domain.retype_after("v2.4.0", releases) == {1: "minor"}  # v1.0.0 comes before: untouched
+    assert versions.retype_after("v2.4.0", releases) == {1: "minor"}  # v1.0.0 comes before: untouched
     releases = {1: ("v2.5.0", "minor"), 2: ("v1.8.0", "minor")}
-    assert domain.retype_after("v1.8.0", releases) == {1: "major"}
+    assert versions.retype_after("v1.8.0", releases) == {1: "major"}
     # v2.4.0 added later under v2.5.0: recomputed, still minor (nothing to save).
-    assert domain.retype_after("v2.4.0", {1: ("v2.5.0", "minor"), 2: ("v2.4.0", "minor")}) == {}
+    assert versions.retype_after("v2.4.0", {1: ("v2.5.0", "minor"), 2: ("v2.4.0", "minor")}) == {}
     # A pre-release never changes the others' types.
     releases = {1: ("v2.4.3", "patch"), 2: ("v2.5.0", "minor"), 3: ("v2.5.0-rc.1", "minor"), 4: ("junk", "patch")}
-    assert domain.retype_after("v2.5.0-rc.1", releases) == {}
+    assert versions.retype_after("v2.5.0-rc.1", releases) == {}
     # The v2.5.0 stored as "patch" by the old rule is put right by the next release below it.
     releases = {1: ("v2.4.3", "patch"), 2: ("v2.5.0-rc.1", "minor"), 3: ("v2.5.0", "patch"), 4: ("v2.4.2", "patch")}
-    assert domain.retype_after("v2.4.2", releases) == {3: "minor"}
+    assert versions.retype_after("v2.4.2", releases) == {3: "minor"}
 
 
 @pytest.mark.parametrize(
@@ -98,25 +98,25 @@ def test_retype_after_one_pass_over_the_later_releases():
      ("v1.0.0+build.7", "v1.0.0+build.7")],
 )
 def test_canonical_version(text, canonical):
-    assert domain.canonical_version(text) == canonical
-    assert domain.version_spellings(text)[0] == canonical
+    assert versions.canonical_version(text) == canonical
+    assert versions.version_spellings(text)[0] == canonical
 
 
 @pytest.mark.parametrize("bad", ["2.5", "vv2.5.0", "v 2.5.0", "", None])
 def test_canonical_version_refuses_what_is_not_semver(bad):
     with pytest.raises(ValueError):
-        domain.canonical_version(bad)
+        versions.canonical_version(bad)
 
 
 @pytest.mark.parametrize("bad", ["2.5", "v2.5.x", "", "v02.1.0", "release-1"])
 def test_bad_versions(bad):
     with pytest.raises(ValueError):
-        domain.parse_version(bad)
+        versions.parse_version(bad)
 
 
 # --- T-dates ---
 def test_t_dates_of_a_thursday_target():
-    dates = domain.t_dates(date(2024, 1, 25))  # Thursday
+    dates = schedule.t_dates(date(2024, 1, 25))  # Thursday
     assert dates == {
         "t_minus_7": date(2024, 1, 16),  # Tuesday, 7 business days before
         "t_minus_1": date(2024, 1, 24),
@@ -126,7 +126,7 @@ def test_t_dates_of_a_thursday_target():
 
 
 def test_t_dates_of_a_monday_target_skip_the_weekend():
-    dates = domain.t_dates(date(2024, 1, 29))  # Monday
+    dates = schedule.t_dates(date(2024, 1, 29))  # Monday
     assert dates["t_minus_1"] == date(2024, 1, 26)  # the Friday before, not Sunday
     assert dates["t_minus_7"] == date(2024, 1, 18)  # Thursday of the week before last
     assert dates["t_0"] == date(2024, 1, 29)
@@ -134,28 +134,28 @@ def test_t_dates_of_a_monday_target_skip_the_weekend():
 
 
 def test_t_plus_1_of_a_friday_is_monday():
-    assert domain.t_dates(date(2024, 1, 26))["t_plus_1"] == date(2024, 1, 29)
+    assert schedule.t_dates(date(2024, 1, 26))["t_plus_1"] == date(2024, 1, 29)
 
 
 def test_overdue_from_the_midnight_after_the_due_date():
     due = date(2024, 1, 16)
-    assert not domain.is_overdue(due=due, done=False, at=datetime(2024, 1, 16, 23, 59, tzinfo=UTC))
-    assert domain.is_overdue(due=due, done=False, at=datetime(2024, 1, 17, 0, 0, tzinfo=UTC))
-    assert not domain.is_overdue(due=due, done=True, at=datetime(2024, 1, 20, tzinfo=UTC))
+    assert not schedule.is_overdue(due=due, done=False, at=datetime(2024, 1, 16, 23, 59, tzinfo=UTC))
+    assert schedule.is_overdue(due=due, done=False, at=datetime(2024, 1, 17, 0, 0, tzinfo=UTC))
+    assert not schedule.is_overdue(due=due, done=True, at=datetime(2024, 1, 20, tzinfo=UTC))
 
 
 def test_scope_changes_after_t_minus_7_are_late():
     target = date(2024, 1, 29)  # T-7 is Thursday 18 January
-    assert not domain.scope_change_is_late(target=target, on=date(2024, 1, 17))
-    assert not domain.scope_change_is_late(target=target, on=date(2024, 1, 18))  # on T-7 itself: still in time
-    assert domain.scope_change_is_late(target=target, on=date(2024, 1, 19))
-    assert domain.scope_change_is_late(target=target, on=date(2024, 1, 10), scope_finalised=True)
+    assert not schedule.scope_change_is_late(target=target, on=date(2024, 1, 17))
+    assert not schedule.scope_change_is_late(target=target, on=date(2024, 1, 18))  # on T-7 itself: still in time
+    assert schedule.scope_change_is_late(target=target, on=date(2024, 1, 19))
+    assert schedule.scope_change_is_late(target=target, on=date(2024, 1, 10), scope_finalised=True)
 
 
 # --- criteria boundaries ---
 def test_sample_report_details():
     evidence = {**GOOD, "documentation": {"pending_pages": 2}}
-    details = [(r.status, r.detail) for r in domain.evaluate_criteria(evidence)]
+    details = [(r.status, r.detail) for r in criteria.evaluate_criteria(evidence)]
     assert details == [
         ("PASS", "All P1/P2 bugs resolved (0 open)"),
         ("PASS", "Performance benchmarks met (P99: 320ms < 500ms target)"),
@@ -222,52 +222,52 @@ def test_documentation_boundaries():
 
 # --- verdicts ---
 def test_go_when_all_pass():
-    decision = domain.decide(domain.evaluate_criteria(GOOD))
+    decision = criteria.decide(criteria.evaluate_criteria(GOOD))
     assert (decision.recommendation, decision.conditions) == ("GO", [])
 
 
 def test_conditional_go_lists_conditions_before_t0():
-    decision = domain.decide(domain.evaluate_criteria({**GOOD, "documentation": {"pending_pages": 2}}))
+    decision = criteria.decide(criteria.evaluate_criteria({**GOOD, "documentation": {"pending_pages": 2}}))
     assert decision.recommendation == "CONDITIONAL GO"
     assert decision.conditions == ["Complete documentation review before T-0"]
 
 
 def test_no_go_with_risk_and_delay():
-    results = domain.evaluate_criteria({**GOOD, "security_scan": {"critical": 1, "high": 0}, "load_test": {"peak_multiple": 1.5},
+    results = criteria.evaluate_criteria({**GOOD, "security_scan": {"critical": 1, "high": 0}, "load_test": {"peak_multiple": 1.5},
                                         "documentation": {"pending_pages": 1}})
-    decision = domain.decide(results, target=date(2024, 1, 25))
+    decision = criteria.decide(results, target=date(2024, 1, 25))
     assert decision.recommendation == "NO-GO"
     assert decision.conditions[0] == "Risk assessment: High (2 exit criteria failing: security scan, load testing)"
     assert decision.conditions[1] == "Recommended delay: 5 business days (new target date February 1, 2024)"
     assert "Fix before T-0: Security scan failed (1 critical, 0 high)" in decision.conditions
     assert "Complete documentation review before T-0" in decision.conditions
-    medium = domain.decide([CriterionResult("runbook", "FAIL", "Runbook not reviewed")])
+    medium = criteria.decide([CriterionResult("runbook", "FAIL", "Runbook not reviewed")])
     assert medium.conditions[0].startswith("Risk assessment: Medium (1 exit criterion failing")
     assert medium.delay_days == 1
 
 
 def test_nothing_recorded_is_no_go():
-    assert domain.decide(domain.evaluate_criteria({})).recommendation == "NO-GO"
+    assert criteria.decide(criteria.evaluate_criteria({})).recommendation == "NO-GO"
 
 
 # --- payloads ---
 def test_payload_validation():
-    assert domain.validate_payload("load_test", {"peak_multiple": "2"}) == ({"peak_multiple": 2.0}, {})
-    _, errors = domain.validate_payload("performance", {"p99_ms": "fast"})
+    assert payloads.validate_payload("load_test", {"peak_multiple": "2"}) == ({"peak_multiple": 2.0}, {})
+    _, errors = payloads.validate_payload("performance", {"p99_ms": "fast"})
     assert errors == {"p99_ms": ["A number is required."], "target_ms": ["This field is required."]}
-    _, errors = domain.validate_payload("bugs", {"open_p1": -1, "open_p2": 1.5})
+    _, errors = payloads.validate_payload("bugs", {"open_p1": -1, "open_p2": 1.5})
     assert set(errors) == {"open_p1", "open_p2"}
-    _, errors = domain.validate_payload("uat_signoff", {"signed_off_by": "x", "signed_off_at": "2024-01-23T10:00:00"})
+    _, errors = payloads.validate_payload("uat_signoff", {"signed_off_by": "x", "signed_off_at": "2024-01-23T10:00:00"})
     assert errors == {"signed_off_at": ["The timestamp needs an offset, e.g. +00:00."]}
-    _, errors = domain.validate_payload("runbook", {"reviewed": "yes", "reviewed_at": "2024-01-23T10:00:00Z"})
+    _, errors = payloads.validate_payload("runbook", {"reviewed": "yes", "reviewed_at": "2024-01-23T10:00:00Z"})
     assert errors == {"reviewed": ["Must be true or false."]}
-    assert "criterion" in domain.validate_payload("vibes", {})[1]
+    assert "criterion" in payloads.validate_payload("vibes", {})[1]
 
 
 def test_evidence_summary():
-    assert domain.evidence_summary({"p99_ms": 320, "target_ms": 500}) == "p99 ms: 320 · target ms: 500"
-    assert domain.evidence_summary({"peak_multiple": 2.0}) == "peak multiple: 2"
-    assert domain.evidence_summary({"reviewed": True, "reviewed_at": "2024-01-22T15:00:00+00:00"}) == (
+    assert payloads.evidence_summary({"p99_ms": 320, "target_ms": 500}) == "p99 ms: 320 · target ms: 500"
+    assert payloads.evidence_summary({"peak_multiple": 2.0}) == "peak multiple: 2"
+    assert payloads.evidence_summary({"reviewed": True, "reviewed_at": "2024-01-22T15:00:00+00:00"}) == (
         "reviewed: yes · reviewed at: 2024-01-22 15:00"
     )
 
@@ -282,5 +282,5 @@ def test_pre_releases_follow_semantic_versioning_precedence():
     ordered = ["1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta", "1.0.0-beta.2", "1.0.0-beta.11",
                "1.0.0-rc.1", "1.0.0-rc.2", "1.0.0-rc.10", "1.0.0"]
     shuffled = [ordered[i] for i in (9, 8, 2, 0, 6, 5, 4, 7, 1, 3)]
-    assert [str(v) for v in sorted(map(domain.parse_version, shuffled))] == [f"v{v}" for v in ordered]
-    assert domain.previous_version("v1.0.0-rc.10", ["v1.0.0-rc.2", "v0.9.0"]) == "v0.9.0"  # finals only
+    assert [str(v) for v in sorted(map(versions.parse_version, shuffled))] == [f"v{v}" for v in ordered]
+    assert versions.previous_version("v1.0.0-rc.10", ["v1.0.0-rc.2", "v0.9.0"]) == "v0.9.0"  # finals only

@@ -1,7 +1,8 @@
-"""CSV export of the release list: every release (the page shows the newest 200 and has no filters)."""
+"""CSV export of the release list: every release the filters match (the page shows the newest 200)."""
 
 import csv
 import io
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -52,3 +53,34 @@ def test_release_export_has_every_release_in_bounded_queries(client_for, portal_
 def test_release_export_needs_login(client):
     response = client.get("/releases/export.csv")
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+def _page_versions(client, query):
+    html = client.get("/releases/", query).content.decode()
+    return re.findall(r'<tr><td><a href="/releases/[^/]+/">([^<]+)</a>', html)
+
+
+def test_the_page_its_export_and_the_api_list_match_the_same_releases(client_for, api_for):
+    """One FilterSet (releases/filtersets.py) for the three: the same query string gives the
+    same releases in the same order."""
+    ReleaseFactory(version="v1.0.0", product="portal", release_type="major", target_date=date(2030, 1, 1))
+    ReleaseFactory(version="v1.1.0", product="portal", release_type="minor", target_date=date(2030, 2, 1))
+    ReleaseFactory(version="v1.1.1", product="portal", release_type="patch", target_date=date(2030, 3, 1))
+    ReleaseFactory(version="v4.2.0", product="mobile", release_type="minor", target_date=date(2030, 4, 1))
+    expected = {
+        (): ["v4.2.0", "v1.1.1", "v1.1.0", "v1.0.0"],
+        (("product", "portal"),): ["v1.1.1", "v1.1.0", "v1.0.0"],
+        (("release_type", "minor"),): ["v4.2.0", "v1.1.0"],
+        (("product", "portal"), ("release_type", "minor")): ["v1.1.0"],
+        (("product", "nothing"),): [],
+        (("product", ""), ("release_type", "")): ["v4.2.0", "v1.1.1", "v1.1.0", "v1.0.0"],
+    }
+    client, rest = client_for("viewer"), api_for("viewer")
+    for query, want in expected.items():
+        params = dict(query)
+        assert _page_versions(client, params) == want, query
+        assert [r[0] for r in read(client.get("/releases/export.csv", params))[1:]] == want, query
+        body = rest.get("/api/v1/releases/", params).json()
+        assert [r["version"] for r in body["results"]] == want and body["count"] == len(want), query
+    page = client.get("/releases/", {"product": "portal", "release_type": "minor"}).content.decode()
+    assert 'href="/releases/export.csv?product=portal&amp;release_type=minor"' in page

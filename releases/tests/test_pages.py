@@ -45,7 +45,7 @@ def test_create_release_page(client_for, portal_service, users):
     release = Release.objects.get(version="v1.2.0")
     assert release.release_type == "minor" and release.comms_items.count() == 4
     response = client.post("/releases/new/", {"version": "v1.2.0", "product": "portal", "target_date": "2024-03-04"})
-    assert response.status_code == 200 and "already exists" in response.content.decode()
+    assert response.status_code == 400 and "already exists" in response.content.decode()
     response = client.post("/releases/new/", {"version": "1.2", "product": "portal", "target_date": "2024-03-04"})
     assert "not a semantic version" in response.content.decode()
     assert client_for("cab1").post("/releases/new/", {"version": "v9.0.0", "product": "p", "target_date": "2024-03-04"}).status_code == 403
@@ -63,8 +63,11 @@ def test_scope_add_edit_remove_in_place(client_for, sample_release):
     assert 'hx-swap-oob="true"' in html  # the message comes along
     fix = BugFix.objects.get(title="Crash on save")
     # the readiness panel refreshes itself and now fails on the open P1
-    panel = client.get("/releases/v2.5.0/?partial=readiness", **HX).content.decode()
+    panel = client.get("/releases/v2.5.0/", HTTP_HX_TARGET="readiness", **HX).content.decode()
     assert 'data-testid="verdict">NO-GO<' in panel and "1 in this release&#x27;s scope" in panel
+    assert "<html" not in panel and panel.lstrip().startswith('<section id="readiness"')
+    page = client.get("/releases/v2.5.0/", **HX).content.decode()  # htmx aiming at no region: the page
+    assert "<html" in page and 'hx-get="/releases/v2.5.0/" hx-trigger="releaseChanged from:body"' in page
     # edit: the row form, then the save
     form = client.get(f"/releases/v2.5.0/scope/bug_fix/{fix.pk}/edit/", **HX).content.decode()
     assert f'id="scope-bug_fix-{fix.pk}"' in form and "<html" not in form
@@ -75,7 +78,7 @@ def test_scope_add_edit_remove_in_place(client_for, sample_release):
     assert response.status_code == 200
     fix.refresh_from_db()
     assert fix.status == "resolved"
-    panel = client.get("/releases/v2.5.0/?partial=readiness", **HX).content.decode()
+    panel = client.get("/releases/v2.5.0/", HTTP_HX_TARGET="readiness", **HX).content.decode()
     assert 'data-testid="verdict">CONDITIONAL GO<' in panel
     # remove without JavaScript: a redirect back
     response = client.post(f"/releases/v2.5.0/scope/bug_fix/{fix.pk}/remove/")
@@ -125,7 +128,7 @@ def test_evidence_form(client_for, sample_release):
     assert response.status_code == 302
     assert Evidence.objects.filter(criterion="uat_signoff").first().payload["signed_off_at"] == "2024-01-24T09:30:00+00:00"
     response = client.post("/releases/v2.5.0/evidence/", {"criterion": "performance", "performance-p99_ms": "abc"})
-    assert response.status_code == 200 and "errorlist" in response.content.decode()
+    assert response.status_code == 400 and "errorlist" in response.content.decode()
     response = client.post("/releases/v2.5.0/evidence/", {"criterion": "runbook", "runbook-reviewed": "on",
                                                            "runbook-reviewed_at": "2024-01-24T09:30"})
     assert response.status_code == 302
@@ -144,7 +147,7 @@ def test_rollout_plan_form(client_for, sample_release):
     assert readiness["monitoring_hours"] == 48
     response = client.post("/releases/v2.5.0/rollout/", {"strategy": "", "monitoring_hours": "24",
                                                          "window_start": "2024-01-25T10:00", "window_end": "2024-01-25T08:00"})
-    assert response.status_code == 200 and "must end after" in response.content.decode()
+    assert response.status_code == 400 and "must end after" in response.content.decode()
 
 
 def test_release_notes_preview_and_download(client_for, sample_release, users):

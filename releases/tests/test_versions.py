@@ -45,7 +45,7 @@ def test_page_form_stores_the_canonical_version_and_refuses_another_spelling(cli
     r = client.post("/releases/new/", {"version": "2.6.0", "product": "portal", "target_date": "2024-03-04"})
     assert r.status_code == 302 and r["Location"] == "/releases/v2.6.0/"
     r = client.post("/releases/new/", {"version": "v2.6.0 ", "product": "portal", "target_date": "2024-03-04"})
-    assert r.status_code == 200 and "A release v2.6.0 already exists." in r.content.decode()
+    assert r.status_code == 400 and "A release v2.6.0 already exists." in r.content.decode()
     assert list(Release.objects.values_list("version", flat=True)) == ["v2.6.0"]
 
 

@@ -72,9 +72,10 @@ def test_budget_for_quarter_and_year(api_for, portal):
 
 def test_budget_defaults_to_this_month_now(api_for, portal):
     body = api_for("viewer").get("/api/v1/services/portal/budget/").json()
-    from sla import domain, selectors
+    from sla import selectors
+    from sla.domain import periods
 
-    start, end = domain.period_bounds("month", datetime.now(UTC), selectors.portal_tz())
+    start, end = periods.period_bounds("month", datetime.now(UTC), selectors.portal_tz())
     assert body["period"] == "month" and (body["period_start"], body["period_end"]) == (start.isoformat(), end.isoformat())
 
 

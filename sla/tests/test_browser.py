@@ -6,7 +6,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from sla import domain, selectors
+from sla import selectors
+from sla.domain import periods
 from sla.models import ImpactWindow
 from sla.tests.factories import ServiceFactory, TeamFactory
 
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.browser
 
 def test_manager_adds_maintenance_and_sees_the_budget_change(page, live_server, users, login, console_errors):
     now = timezone.now().replace(second=0, microsecond=0)
-    month_start, _ = domain.period_bounds("month", now, selectors.portal_tz())
+    month_start, _ = periods.period_bounds("month", now, selectors.portal_tz())
     service = ServiceFactory(slug="portal", name="Customer Portal", team=TeamFactory(slug="web", name="Web"))
     ServiceFactory(slug="search", name="Search", team=service.team)
     started = max(month_start, now - timedelta(hours=2))

@@ -6,8 +6,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from sla import domain
-from sla.domain import Window, compute_budget
+from sla.domain import error_budget, periods
+from sla.domain.error_budget import compute_budget
+from sla.domain.intervals import Window
 
 UTC = timezone.utc
 D = Decimal
@@ -32,9 +33,9 @@ def test_the_handbook_example_43_8_23_8_54_percent_0_8x():
     assert result.budget_minutes == D("43.8")
     assert result.consumed_minutes == 20
     assert result.remaining_minutes == D("23.8")
-    assert domain.round2(result.remaining_percent) == D("54.34")  # "54% remaining"
+    assert periods.round2(result.remaining_percent) == D("54.34")  # "54% remaining"
     assert result.elapsed_fraction == D("0.57")
-    assert domain.round2(result.burn_rate) == D("0.80")
+    assert periods.round2(result.burn_rate) == D("0.80")
     assert result.status == "on_track"
     assert [line.counted_minutes for line in result.impacts] == [15, 5]
 
@@ -55,7 +56,7 @@ def test_the_handbook_example_43_8_23_8_54_percent_0_8x():
     ],
 )
 def test_budget_sizes(target, period, expected):
-    assert domain.budget_minutes(D(target), period) == D(expected)
+    assert periods.budget_minutes(D(target), period) == D(expected)
 
 
 def test_overlapping_incidents_are_counted_once():
@@ -125,7 +126,7 @@ def test_quarter_and_year_accounts():
     assert year.budget_minutes == D("525.6") and year.consumed_minutes == 90
     # 135 of 365 days gone: (90 / 525.6) / (135 / 365)
     assert year.elapsed_fraction == D(135) / D(365)
-    assert domain.round2(year.burn_rate) == D("0.46")
+    assert periods.round2(year.burn_rate) == D("0.46")
 
 
 def test_99_95_and_99_99_targets():
@@ -133,10 +134,10 @@ def test_99_95_and_99_99_targets():
     impacts = [Window(t(2026, 11, 2, 3, 0), t(2026, 11, 2, 3, 12))]  # 12 minutes
     high = budget(at, impacts, target="99.95")
     assert high.budget_minutes == D("21.9") and high.remaining_minutes == D("9.9")
-    assert domain.round2(high.burn_rate) == D("1.10") and high.status == "at_risk"
+    assert periods.round2(high.burn_rate) == D("1.10") and high.status == "at_risk"
     highest = budget(at, impacts, target="99.99")
     assert highest.budget_minutes == D("4.38") and highest.remaining_minutes == D("-7.62")
-    assert domain.round2(highest.remaining_percent) == D("-173.97")
+    assert periods.round2(highest.remaining_percent) == D("-173.97")
     assert highest.status == "exhausted"
 
 
@@ -166,15 +167,15 @@ def test_elapsed_part_follows_the_calendar_month():
 
 def test_periods_start_at_midnight_in_the_portal_time_zone():
     berlin = ZoneInfo("Europe/Berlin")
-    start, end = domain.period_bounds("month", t(2026, 11, 10), berlin)
+    start, end = periods.period_bounds("month", t(2026, 11, 10), berlin)
     assert start == t(2026, 10, 31, 23) and end == t(2026, 11, 30, 23)
     # 23:30 UTC on 31 October is already November in Berlin.
-    start, _ = domain.period_bounds("month", t(2026, 10, 31, 23, 30), berlin)
+    start, _ = periods.period_bounds("month", t(2026, 10, 31, 23, 30), berlin)
     assert start == t(2026, 10, 31, 23)
     # The October month has 31 days plus the hour given back when DST ends.
-    start, end = domain.period_bounds("month", t(2026, 10, 10), berlin)
+    start, end = periods.period_bounds("month", t(2026, 10, 10), berlin)
     assert end - start == timedelta(days=31, hours=1)
-    q_start, q_end = domain.period_bounds("quarter", t(2026, 2, 10), berlin)
+    q_start, q_end = periods.period_bounds("quarter", t(2026, 2, 10), berlin)
     assert q_start == t(2025, 12, 31, 23) and q_end == t(2026, 3, 31, 22)
 
 
@@ -189,11 +190,11 @@ def test_multi_window_burn_rates():
     one_hour, six_hours, three_days = result.burn_windows
     # 1 h at 99.9% allows 0.06 min: 2 min is 33.3x, above 14.4x.
     assert one_hour.label == "1h" and one_hour.consumed_minutes == 2
-    assert domain.round2(one_hour.burn_rate) == D("33.33") and one_hour.alerting
+    assert periods.round2(one_hour.burn_rate) == D("33.33") and one_hour.alerting
     # 6 h allows 0.36 min: 22 min is 61.1x.
-    assert six_hours.consumed_minutes == 22 and domain.round2(six_hours.burn_rate) == D("61.11")
+    assert six_hours.consumed_minutes == 22 and periods.round2(six_hours.burn_rate) == D("61.11")
     # 3 d allows 4.32 min: 82 min is 18.98x.
-    assert three_days.consumed_minutes == 82 and domain.round2(three_days.burn_rate) == D("18.98")
+    assert three_days.consumed_minutes == 82 and periods.round2(three_days.burn_rate) == D("18.98")
     assert [w.label for w in result.alerting_windows] == ["1h", "6h", "3d"]
     quiet = budget(at, [Window(at - timedelta(days=2), at - timedelta(days=2) + timedelta(minutes=2))])
     assert [w.alerting for w in quiet.burn_windows] == [False, False, False]
@@ -210,7 +211,7 @@ def test_consumption_curve_draws_the_exact_steps():
     at = t(2026, 11, 20)
     impacts = [Window(t(2026, 11, 3, 10), t(2026, 11, 3, 10, 30)), Window(t(2026, 11, 3, 10, 20), t(2026, 11, 3, 10, 50))]
     result = budget(at, impacts)
-    curve = domain.consumption_curve(result, impacts, [])
+    curve = error_budget.consumption_curve(result, impacts, [])
     assert curve[0] == (t(2026, 11, 1), 0)
     assert curve[-1] == (at, 50)
     assert (t(2026, 11, 3, 10, 50), 50) in curve
@@ -218,13 +219,13 @@ def test_consumption_curve_draws_the_exact_steps():
 
 @pytest.mark.parametrize("target", ["100", "0", "-1", "100.5"])
 def test_targets_outside_0_to_100_are_refused(target):
-    with pytest.raises(domain.BudgetInputError):
-        domain.budget_minutes(D(target), "month")
+    with pytest.raises(periods.BudgetInputError):
+        periods.budget_minutes(D(target), "month")
 
 
 def test_unknown_period_is_refused():
-    with pytest.raises(domain.BudgetInputError):
-        domain.period_bounds("week", t(2026, 11, 1), UTC)
+    with pytest.raises(periods.BudgetInputError):
+        periods.period_bounds("week", t(2026, 11, 1), UTC)
 
 
 # --- Properties over random windows -----------------------------------------------------
@@ -249,13 +250,13 @@ def test_consumption_is_a_union_bounded_by_elapsed_time(raw_impacts, raw_mainten
     result = budget(at, impacts, maintenance)
     without_maintenance = budget(at, impacts)
     # Never more than the time gone, never more than without maintenance, never negative.
-    assert 0 <= result.consumed_minutes <= domain.minutes(at - NOV)
+    assert 0 <= result.consumed_minutes <= periods.minutes(at - NOV)
     assert result.consumed_minutes <= without_maintenance.consumed_minutes
     # The per-window "counted" minutes add up to the total (overlaps counted once).
     assert sum((line.counted_minutes for line in result.impacts), D(0)) == result.consumed_minutes
     # Each window alone never counts more than the union of all.
     assert all(line.own_minutes <= result.consumed_minutes for line in result.impacts)
     # The burn-down curve ends at the total and never goes down.
-    curve = domain.consumption_curve(result, impacts, maintenance)
+    curve = error_budget.consumption_curve(result, impacts, maintenance)
     assert curve[-1][1] == result.consumed_minutes
     assert all(a[1] <= b[1] and a[0] <= b[0] for a, b in zip(curve, curve[1:]))

@@ -3,11 +3,13 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.core.exceptions import PermissionDenied
 
 from delivery_portal import outbox
 from delivery_portal.errors import ProcessError
 from delivery_portal.models import Notification, WebhookDelivery
-from sla import selectors, services
+from sla import selectors
+from sla.services import catalogue, freezes, recompute
 from sla.models import BudgetSnapshot, Freeze, ImpactWindow, Service
 from sla.tests.factories import ImpactWindowFactory, MaintenanceWindowFactory, ServiceFactory, TeamFactory
 
@@ -31,7 +33,7 @@ def test_recompute_freezes_a_fast_burner_and_tells_the_team(team):
     calm = ServiceFactory(slug="calm", team=team)
     burning(service, 35)  # 35/43.8 in half the month: 1.6x
     burning(calm, 10)
-    result = services.budget_recompute(at=AT)
+    result = recompute.budget_recompute(at=AT)
     assert result.frozen == ["portal"] and result.lifted == []
     service.refresh_from_db()
     assert service.freeze_active
@@ -53,24 +55,24 @@ def test_recompute_freezes_a_fast_burner_and_tells_the_team(team):
 def test_recompute_is_idempotent(team):
     service = ServiceFactory(slug="portal", team=team)
     burning(service, 50)
-    services.budget_recompute(at=AT)
+    recompute.budget_recompute(at=AT)
     counts = (Freeze.objects.count(), Notification.objects.count(), BudgetSnapshot.objects.count(), WebhookDelivery.objects.count())
-    again = services.budget_recompute(at=AT)
-    later_same_hour = services.budget_recompute(at=AT + timedelta(minutes=20))
+    again = recompute.budget_recompute(at=AT)
+    later_same_hour = recompute.budget_recompute(at=AT + timedelta(minutes=20))
     assert again.frozen == [] and later_same_hour.frozen == []
     assert (Freeze.objects.count(), Notification.objects.count(), BudgetSnapshot.objects.count(), WebhookDelivery.objects.count()) == counts
     assert BudgetSnapshot.objects.get().computed_at == AT  # the first run of the hour wrote it
-    services.budget_recompute(at=AT + timedelta(hours=1))
+    recompute.budget_recompute(at=AT + timedelta(hours=1))
     assert BudgetSnapshot.objects.count() == 2
 
 
 def test_recompute_lifts_the_budget_freeze_once_it_normalises(team):
     service = ServiceFactory(slug="portal", team=team)
     window = burning(service, 35)
-    services.budget_recompute(at=AT)
+    recompute.budget_recompute(at=AT)
     # The incident is reclassified as not counting against the SLA.
     ImpactWindow.objects.filter(pk=window.pk).update(counts_against_sla=False)
-    result = services.budget_recompute(at=AT + timedelta(minutes=1))
+    result = recompute.budget_recompute(at=AT + timedelta(minutes=1))
     assert result.lifted == ["portal"]
     freeze = Freeze.objects.get()
     assert freeze.ended_at == AT + timedelta(minutes=1) and freeze.ended_by is None
@@ -82,8 +84,8 @@ def test_recompute_lifts_the_budget_freeze_once_it_normalises(team):
 def test_a_maintenance_window_lifts_the_freeze_through_the_queued_recompute(team, users):
     service = ServiceFactory(slug="portal", team=team)
     burning(service, 35)
-    services.budget_recompute(at=AT)
-    services.maintenance_window_add(
+    recompute.budget_recompute(at=AT)
+    catalogue.maintenance_window_add(
         service=service, starts_at=datetime(2026, 11, 2, 8, tzinfo=UTC), ends_at=datetime(2026, 11, 2, 10, tzinfo=UTC),
         reason="Planned failover", by=users["manager"],
     )
@@ -94,8 +96,8 @@ def test_a_maintenance_window_lifts_the_freeze_through_the_queued_recompute(team
 
 def test_manual_freeze_is_never_lifted_by_the_recompute(team, users):
     service = ServiceFactory(slug="portal", team=team)
-    services.freeze_impose(service=service, by=users["manager"], reason="Release weekend", at=AT)
-    assert services.budget_recompute(at=AT + timedelta(minutes=1)).lifted == []
+    freezes.freeze_impose(service=service, by=users["manager"], reason="Release weekend", at=AT)
+    assert recompute.budget_recompute(at=AT + timedelta(minutes=1)).lifted == []
     freeze = Freeze.objects.get()
     assert freeze.ended_at is None and freeze.started_by == users["manager"] and freeze.cause == "manual"
     assert Service.objects.get().freeze_active
@@ -105,33 +107,33 @@ def test_manual_freeze_is_never_lifted_by_the_recompute(team, users):
 def test_a_budget_freeze_lifted_by_hand_stays_lifted_this_month(team, users):
     service = ServiceFactory(slug="portal", team=team)
     burning(service, 50)
-    services.budget_recompute(at=AT)
-    services.freeze_lift(service=service, by=users["manager"], reason="Hotfix train must go", at=AT + timedelta(minutes=5))
-    assert services.budget_recompute(at=AT + timedelta(minutes=6)).frozen == []
+    recompute.budget_recompute(at=AT)
+    freezes.freeze_lift(service=service, by=users["manager"], reason="Hotfix train must go", at=AT + timedelta(minutes=5))
+    assert recompute.budget_recompute(at=AT + timedelta(minutes=6)).frozen == []
     assert not Service.objects.get().freeze_active
     # Next month the budget starts afresh and the override is over.
     burning_december = ImpactWindowFactory(
         service=service, started_at=datetime(2026, 12, 1, 1, tzinfo=UTC), ended_at=datetime(2026, 12, 1, 2, tzinfo=UTC)
     )
     assert burning_december
-    assert services.budget_recompute(at=datetime(2026, 12, 2, tzinfo=UTC)).frozen == ["portal"]
+    assert recompute.budget_recompute(at=datetime(2026, 12, 2, tzinfo=UTC)).frozen == ["portal"]
 
 
 def test_freeze_rules(team, users):
     service = ServiceFactory(slug="portal", team=team)
     with pytest.raises(ProcessError, match="not frozen"):
-        services.freeze_lift(service=service, by=users["manager"], reason="x")
-    with pytest.raises(ProcessError, match="delivery manager"):
-        services.freeze_impose(service=service, by=users["oncall"], reason="x")
+        freezes.freeze_lift(service=service, by=users["manager"], reason="x")
+    with pytest.raises(PermissionDenied, match="delivery_manager"):
+        freezes.freeze_impose(service=service, by=users["oncall"], reason="x")
     from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError):
-        services.freeze_impose(service=service, by=users["manager"], reason="  ")
-    services.freeze_impose(service=service, by=users["manager"], reason="Audit")
+        freezes.freeze_impose(service=service, by=users["manager"], reason="  ")
+    freezes.freeze_impose(service=service, by=users["manager"], reason="Audit")
     with pytest.raises(ProcessError, match="already frozen"):
-        services.freeze_impose(service=service, by=users["manager"], reason="Again")
+        freezes.freeze_impose(service=service, by=users["manager"], reason="Again")
     assert selectors.service_deploy_blockers(Service.objects.get()) != []
-    services.freeze_lift(service=service, by=users["manager"], reason="Audit done")
+    freezes.freeze_lift(service=service, by=users["manager"], reason="Audit done")
     assert selectors.service_deploy_blockers(Service.objects.get()) == []
     assert Notification.objects.filter(event="freeze.lifted").count() == 1
 
@@ -149,7 +151,7 @@ def test_bulk_budgets_need_a_fixed_number_of_queries(db, django_assert_max_num_q
     assert {b.consumed_minutes for b in budgets.values()} == {Decimal("4.00")}  # 2, 3, 4 min overlapping: 4
     # The whole recompute: a bounded number of queries (no freeze changes here).
     with django_assert_max_num_queries(8):
-        services.budget_recompute(at=AT)
+        recompute.budget_recompute(at=AT)
     assert BudgetSnapshot.objects.count() == 60
 
 

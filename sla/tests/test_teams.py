@@ -1,10 +1,12 @@
 """Team management by delivery managers: pages /sla/teams/..., API /api/v1/teams/."""
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from delivery_portal.errors import ConcurrentEditError
-from sla import domain, services
+from sla.domain import team_rules
+from sla.services import teams
 from sla.models import Team
 from sla.tests.factories import ServiceFactory, TeamFactory
 
@@ -71,7 +73,7 @@ def test_manager_creates_a_team_with_members_and_history(client_for, users):
 def test_a_slug_already_taken_is_a_clear_form_error(client_for, web):
     response = client_for("manager").post("/sla/teams/add/", {"slug": "web", "name": "Other web"})
     assert response.status_code == 400
-    assert domain.team_slug_taken("web").replace('"', "&quot;") in response.content.decode()
+    assert team_rules.team_slug_taken("web").replace('"', "&quot;") in response.content.decode()
     assert Team.objects.filter(slug="web").count() == 1
 
 
@@ -139,11 +141,11 @@ def test_team_pages_are_read_only_views(client_for, web):
 
 
 def test_team_service_refuses_non_managers_and_stale_versions(users, web):
-    with pytest.raises(services.ProcessError):
-        services.team_update(team=web, by=users["oncall"], name="X")
-    services.team_update(team=web, by=users["manager"], expected_version=1, name="Web 2")
+    with pytest.raises(PermissionDenied):
+        teams.team_update(team=web, by=users["oncall"], name="X")
+    teams.team_update(team=web, by=users["manager"], expected_version=1, name="Web 2")
     with pytest.raises(ConcurrentEditError):
-        services.team_update(team=Team.objects.get(pk=web.pk), by=users["manager"], expected_version=1, name="Web 3")
+        teams.team_update(team=Team.objects.get(pk=web.pk), by=users["manager"], expected_version=1, name="Web 3")
     assert Team.objects.get(pk=web.pk).name == "Web 2"
 
 
@@ -177,7 +179,7 @@ def test_api_manager_creates_and_patches_a_team(api_for, users):
 def test_api_bad_input_is_400_with_field_messages(api_for, web):
     api = api_for("manager")
     taken = api.post("/api/v1/teams/", {"slug": "web", "name": "Web again"}, format="json")
-    assert taken.status_code == 400 and taken.json()["slug"] == [domain.team_slug_taken("web")]
+    assert taken.status_code == 400 and taken.json()["slug"] == [team_rules.team_slug_taken("web")]
     bad = api.post("/api/v1/teams/", {"slug": "no spaces", "email": "nope", "members": ["ghost"]}, format="json")
     assert bad.status_code == 400
     assert set(bad.json()) >= {"slug", "name", "email", "members"}
@@ -220,7 +222,7 @@ def test_team_list_queries_do_not_grow_with_teams(client_for, db, django_assert_
 
 def test_team_page_queries_do_not_grow_with_history(client_for, users, web, django_assert_max_num_queries):
     for n in range(15):
-        services.team_update(team=web, by=users["manager"], name=f"Web {n}",
+        teams.team_update(team=web, by=users["manager"], name=f"Web {n}",
                              members=[users["oncall"]] if n % 2 else [users["cab1"], users["cab2"]])
     client = client_for("viewer")
     with django_assert_max_num_queries(12):

@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from delivery_portal import outbox
 from delivery_portal.models import Notification
-from sla import domain, selectors
+from sla import selectors
+from sla.domain import periods
 from sla.models import BudgetSnapshot, Freeze, ImpactWindow, MaintenanceWindow, Service
 from sla.tests.factories import ServiceFactory, TeamFactory
 
@@ -23,7 +24,7 @@ def run_beat_task():
 
 def test_real_worker_freezes_and_lifts(celery_worker, wait_until):
     now = timezone.now()
-    month_start, _ = domain.period_bounds("month", now, selectors.portal_tz())
+    month_start, _ = periods.period_bounds("month", now, selectors.portal_tz())
     team = TeamFactory(slug="web", email="web@example.com")
     service = ServiceFactory(slug="portal", team=team)
     calm = ServiceFactory(slug="calm", team=team)

@@ -5,13 +5,14 @@ import time
 import pytest
 from django.utils import timezone
 
-from incidents import services as incident_services
 from incidents.models import Incident, TimelineEntry
+from incidents.services.lifecycle import incident_open, incident_respond, incident_triage
+from incidents.services.timeline import timeline_append
 
 
 @pytest.fixture
 def incident(linked, checkout):
-    return incident_services.incident_open(title="Card payments fail", severity="SEV-2", services=[checkout],
+    return incident_open(title="Card payments fail", severity="SEV-2", services=[checkout],
                                            impact_started_at=timezone.now(),
                                            by=linked["oncall"])
 
@@ -61,8 +62,8 @@ def test_update_posts_a_status_update_on_the_timeline(post_command, incident, li
 
 
 def test_status_tells_anyone_linked_where_it_stands(post_command, incident, linked):
-    incident_services.incident_triage(incident=incident, by=linked["oncall"])
-    incident_services.timeline_append(incident=incident, kind="status_update", text="Investigating the PSP", by=linked["oncall"])
+    incident_triage(incident=incident, by=linked["oncall"])
+    timeline_append(incident=incident, kind="status_update", text="Investigating the PSP", by=linked["oncall"])
     answer = post_command(f"status {incident.reference}", user_id="U0VIEWER").json()
     assert answer["response_type"] == "in_channel"
     text = answer["text"]
@@ -78,8 +79,8 @@ def test_resolve_follows_the_state_table(post_command, incident, linked):
     assert "Its next step is triage" in early["text"] and f"/incident resolve {incident.reference}" in early["text"]
     incident.refresh_from_db()
     assert incident.state == "detect"
-    incident_services.incident_triage(incident=incident, by=linked["oncall"])
-    incident_services.incident_respond(incident=incident, by=linked["oncall"])
+    incident_triage(incident=incident, by=linked["oncall"])
+    incident_respond(incident=incident, by=linked["oncall"])
     assert post_command(f"resolve {incident.reference}", user_id="U0CAB1").json()["response_type"] == "ephemeral"
     answer = post_command(f"resolve {incident.reference}").json()
     incident.refresh_from_db()

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from changes.services.decisions import change_submit
 from changes.models import Approval
+from changes.services.decisions import change_submit
 from changes.tests.factories import ChangeRequestFactory
 from delivery_portal import outbox
 

@@ -10,9 +10,11 @@ from changes.services.decisions import change_submit
 from changes.tests.factories import ChangeRequestFactory
 from delivery_portal import outbox
 from delivery_portal.models import IntegrationHealth
-from deployments import services as deployment_services
-from incidents import services as incident_services
-from sla import services as sla_services
+from deployments.services.controls import deployment_rollback
+from deployments.services.starting import deployment_request
+from incidents.services.lifecycle import incident_open, incident_resolve, incident_respond, incident_triage
+from incidents.services.reminders import remind_overdue_status_updates
+from sla.services.freezes import freeze_impose, freeze_lift
 from sla.tests.factories import ServiceFactory, TeamFactory
 from slack_integration import delivery
 from slack_integration.models import SlackDelivery
@@ -31,7 +33,7 @@ def test_a_sev1_declared_and_resolved_reaches_the_teams_of_its_services(users, c
     quiet_team = TeamFactory(slug="quiet")  # no Slack webhook: nothing for it
     other = ServiceFactory(slug="search", name="Search", team=quiet_team)
     now = timezone.now()
-    incident = incident_services.incident_open(title="Checkout <down> & out", severity="SEV-1", services=[checkout, other],
+    incident = incident_open(title="Checkout <down> & out", severity="SEV-1", services=[checkout, other],
                                                impact_started_at=now, by=users["oncall"], at=now)
     assert SlackDelivery.objects.get().event == "incident.opened"
     assert sent(receiver) == []  # nothing leaves before Celery runs it
@@ -43,9 +45,9 @@ def test_a_sev1_declared_and_resolved_reaches_the_teams_of_its_services(users, c
     assert {"type": "mrkdwn", "text": "*Services*\nCheckout, Search"} in message["blocks"][1]["fields"]
     assert message["blocks"][2]["elements"][0]["url"] == f"https://portal.example.com/incidents/{incident.reference}/"
 
-    incident_services.incident_triage(incident=incident, by=users["oncall"], at=now + timedelta(minutes=1))
-    incident_services.incident_respond(incident=incident, by=users["oncall"], at=now + timedelta(minutes=2))
-    incident_services.incident_resolve(incident=incident, by=users["oncall"], at=now + timedelta(minutes=3))
+    incident_triage(incident=incident, by=users["oncall"], at=now + timedelta(minutes=1))
+    incident_respond(incident=incident, by=users["oncall"], at=now + timedelta(minutes=2))
+    incident_resolve(incident=incident, by=users["oncall"], at=now + timedelta(minutes=3))
     deliver_all()
     assert [m["blocks"][0]["text"]["text"] for m in sent(receiver)] == [
         f"SEV-1 declared: {incident.reference}", f"SEV-1 resolved: {incident.reference}"]
@@ -54,26 +56,26 @@ def test_a_sev1_declared_and_resolved_reaches_the_teams_of_its_services(users, c
 
 
 def test_sev3_incidents_stay_out_of_the_channel(users, checkout, receiver, slack):
-    incident_services.incident_open(title="Typo", severity="SEV-3", services=[checkout], impact_started_at=timezone.now(),
+    incident_open(title="Typo", severity="SEV-3", services=[checkout], impact_started_at=timezone.now(),
                                     by=users["oncall"])
     assert not SlackDelivery.objects.exists()
 
 
 def test_an_overdue_status_update_is_announced_once(users, checkout, receiver, slack):
     start = timezone.now() - timedelta(minutes=50)
-    incident = incident_services.incident_open(title="Outage", severity="SEV-2", services=[checkout],
+    incident = incident_open(title="Outage", severity="SEV-2", services=[checkout],
                                                impact_started_at=start, detected_at=start, by=users["oncall"], at=start)
-    incident_services.incident_triage(incident=incident, by=users["oncall"], at=start + timedelta(minutes=5))
-    assert incident_services.remind_overdue_status_updates() == 1
-    assert incident_services.remind_overdue_status_updates() == 0  # the same missed slot: the ledger says sent
+    incident_triage(incident=incident, by=users["oncall"], at=start + timedelta(minutes=5))
+    assert remind_overdue_status_updates() == 1
+    assert remind_overdue_status_updates() == 0  # the same missed slot: the ledger says sent
     deliver_all()
     overdue = [m for m in sent(receiver) if "overdue" in m["text"]]
     assert len(overdue) == 1 and f"/incident update {incident.reference}" in overdue[0]["blocks"][1]["text"]["text"]
 
 
 def test_a_freeze_imposed_and_lifted(users, checkout, receiver, slack):
-    sla_services.freeze_impose(service=checkout, by=users["manager"], reason="Budget spent on the PSP outage")
-    sla_services.freeze_lift(service=checkout, by=users["manager"], reason="Fix shipped")
+    freeze_impose(service=checkout, by=users["manager"], reason="Budget spent on the PSP outage")
+    freeze_lift(service=checkout, by=users["manager"], reason="Fix shipped")
     deliver_all()
     imposed, lifted = sent(receiver)
     assert imposed["blocks"][0]["text"]["text"] == "Deploy freeze imposed on Checkout"
@@ -99,9 +101,9 @@ def test_a_halted_deployment(users, checkout, receiver, slack):
     from deployments.tests.factories import EnvironmentConfigFactory
 
     EnvironmentConfigFactory()
-    deployment = deployment_services.deployment_request(service=checkout, version="2.5.0", by=users["manager"])
+    deployment = deployment_request(service=checkout, version="2.5.0", by=users["manager"])
     assert deployment.state == "running"
-    deployment_services.deployment_rollback(deployment=deployment, by=users["manager"], reason="p99 over 800 ms")
+    deployment_rollback(deployment=deployment, by=users["manager"], reason="p99 over 800 ms")
     deliver_all()
     [message] = sent(receiver)
     assert message["blocks"][0]["text"]["text"] == "Deployment halted: Checkout 2.5.0"
@@ -112,7 +114,7 @@ def test_a_failed_post_is_retried_then_delivered_once(users, checkout, receiver,
     from celery.exceptions import Retry
 
     receiver.statuses = [500]
-    incident_services.incident_open(title="Down", severity="SEV-1", services=[checkout], impact_started_at=timezone.now(),
+    incident_open(title="Down", severity="SEV-1", services=[checkout], impact_started_at=timezone.now(),
                                     by=users["oncall"])
     row = SlackDelivery.objects.get()
     with pytest.raises(Retry):
@@ -128,7 +130,7 @@ def test_a_failed_post_is_retried_then_delivered_once(users, checkout, receiver,
 
 
 def test_a_message_another_worker_holds_is_not_sent_again(users, checkout, receiver, slack):
-    incident_services.incident_open(title="Down", severity="SEV-1", services=[checkout], impact_started_at=timezone.now(),
+    incident_open(title="Down", severity="SEV-1", services=[checkout], impact_started_at=timezone.now(),
                                     by=users["oncall"])
     row = SlackDelivery.objects.get()
     now = timezone.now()
@@ -143,7 +145,7 @@ def test_a_message_another_worker_holds_is_not_sent_again(users, checkout, recei
 
 def test_slack_refusing_the_hook_is_not_retried(users, checkout, receiver, slack):
     receiver.statuses = [404]
-    incident_services.incident_open(title="Down", severity="SEV-1", services=[checkout], impact_started_at=timezone.now(),
+    incident_open(title="Down", severity="SEV-1", services=[checkout], impact_started_at=timezone.now(),
                                     by=users["oncall"])
     deliver_all()
     row = SlackDelivery.objects.get()
@@ -152,7 +154,7 @@ def test_slack_refusing_the_hook_is_not_retried(users, checkout, receiver, slack
 
 
 def test_an_internal_address_is_refused_when_sent(users, checkout, receiver, slack, settings):
-    incident_services.incident_open(title="Down", severity="SEV-1", services=[checkout], impact_started_at=timezone.now(),
+    incident_open(title="Down", severity="SEV-1", services=[checkout], impact_started_at=timezone.now(),
                                     by=users["oncall"])
     settings.OUTBOUND_ALLOWED_HOSTS = []  # 127.0.0.1 is no longer allowed at send time
     deliver_all()

@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone
 
 from delivery_portal.models import WorkerHeartbeat
-from incidents import services as incident_services
+from incidents.services.lifecycle import incident_open
 from sla.tests.factories import ServiceFactory, TeamFactory
 from slack_integration.models import SlackDelivery
 
@@ -29,7 +29,7 @@ def test_slack_delivery_on_a_real_worker(loopback_allowed, celery_worker, make_u
         receiver.statuses = [503]
         team = TeamFactory(slug="payments", slack_webhook_url=f"{receiver.url}/services/T0/B0/hook")
         oncall = make_user("olive", "on_call")
-        incident = incident_services.incident_open(
+        incident = incident_open(
             title="Checkout down", severity="SEV-1", services=[ServiceFactory(slug="checkout", team=team)],
             impact_started_at=timezone.now(), by=oncall,
         )

@@ -35,12 +35,12 @@ Durations stay `timedelta` (exact to the microsecond) until they become minutes,
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone as dt_timezone, tzinfo
-from decimal import ROUND_HALF_UP, Decimal
-from typing import Iterable, Sequence
+from datetime import datetime, timedelta, tzinfo
+from decimal import Decimal
+from typing import Iterable
 
-PERIOD_HOURS = {"month": 730, "quarter": 2190, "year": 8760}
-PERIODS = tuple(PERIOD_HOURS)
+from .intervals import Span, Window, clip, counted_spans, subtract, total, union
+from .periods import HUNDRED, as_utc, budget_minutes, check_target, minutes, period_bounds
 
 ON_TRACK = "on_track"
 AT_RISK = "at_risk"
@@ -61,63 +61,6 @@ BURN_WINDOWS = (
 )
 LONGEST_BURN_WINDOW = max(w for _, w, _ in BURN_WINDOWS)
 
-HUNDRED = Decimal(100)
-CENT = Decimal("0.01")
-_MICROSECONDS_PER_MINUTE = Decimal(60_000_000)
-
-
-class BudgetInputError(ValueError):
-    """Input the arithmetic cannot work with (unknown period, target out of range)."""
-
-
-# --- Small helpers ----------------------------------------------------------------------
-def minutes(duration: timedelta) -> Decimal:
-    """A duration as exact Decimal minutes."""
-    return Decimal(duration // timedelta(microseconds=1)) / _MICROSECONDS_PER_MINUTE
-
-
-def round2(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def _utc(value: datetime) -> datetime:
-    if value.tzinfo is None:
-        raise BudgetInputError("Times must be timezone-aware.")
-    return value.astimezone(dt_timezone.utc)
-
-
-def check_target(target: Decimal) -> Decimal:
-    target = Decimal(target)
-    if not (Decimal(0) < target < HUNDRED):
-        raise BudgetInputError("The SLA target must be above 0 and below 100 (e.g. 99.9).")
-    return target
-
-
-# --- Periods ----------------------------------------------------------------------------
-def period_bounds(period: str, at: datetime, tz: tzinfo) -> tuple[datetime, datetime]:
-    """[start, end) of the calendar period containing `at`, in UTC, cut at midnight in `tz`."""
-    if period not in PERIOD_HOURS:
-        raise BudgetInputError(f"Unknown period {period!r}: use month, quarter or year.")
-    local = _utc(at).astimezone(tz)
-    if period == "month":
-        first_month, months = local.month, 1
-    elif period == "quarter":
-        first_month, months = 3 * ((local.month - 1) // 3) + 1, 3
-    else:
-        first_month, months = 1, 12
-    start_local = datetime(local.year, first_month, 1, tzinfo=tz)
-    end_year, end_month = divmod(first_month - 1 + months, 12)
-    end_local = datetime(local.year + end_year, end_month + 1, 1, tzinfo=tz)
-    return _utc(start_local), _utc(end_local)
-
-
-def budget_minutes(target: Decimal, period: str) -> Decimal:
-    """(1 - target) x the nominal period length, in minutes: 99.9% of a month is 43.8."""
-    target = check_target(target)
-    if period not in PERIOD_HOURS:
-        raise BudgetInputError(f"Unknown period {period!r}: use month, quarter or year.")
-    return (HUNDRED - target) / HUNDRED * PERIOD_HOURS[period] * 60
-
 
 def status_for(remaining: Decimal, burn_rate: Decimal) -> str:
     if remaining <= 0:
@@ -129,68 +72,6 @@ def status_for(remaining: Decimal, burn_rate: Decimal) -> str:
     return ON_TRACK
 
 
-# --- Intervals --------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Window:
-    """A span of time: customer impact (end None = still going on) or maintenance."""
-
-    start: datetime
-    end: datetime | None = None
-    ref: str = ""
-    title: str = ""
-
-
-Span = tuple[datetime, datetime]
-
-
-def clip(window: Window, lo: datetime, hi: datetime) -> Span | None:
-    """The part of `window` inside [lo, hi]; an open window runs to `hi`."""
-    start = max(_utc(window.start), lo)
-    end = min(_utc(window.end) if window.end is not None else hi, hi)
-    return (start, end) if end > start else None
-
-
-def union(spans: Iterable[Span]) -> list[Span]:
-    """Merge overlapping or touching spans; sorted, disjoint."""
-    merged: list[list[datetime]] = []
-    for start, end in sorted(spans):
-        if merged and start <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], end)
-        else:
-            merged.append([start, end])
-    return [(s, e) for s, e in merged]
-
-
-def subtract(spans: Sequence[Span], holes: Sequence[Span]) -> list[Span]:
-    """`spans` minus `holes` (both sorted and disjoint, as union() returns them)."""
-    result = []
-    for start, end in spans:
-        cursor = start
-        for hole_start, hole_end in holes:
-            if hole_end <= cursor or hole_start >= end:
-                continue
-            if hole_start > cursor:
-                result.append((cursor, hole_start))
-            cursor = max(cursor, hole_end)
-            if cursor >= end:
-                break
-        if cursor < end:
-            result.append((cursor, end))
-    return result
-
-
-def total(spans: Iterable[Span]) -> timedelta:
-    return sum((end - start for start, end in spans), timedelta(0))
-
-
-def counted_spans(impacts: Iterable[Window], maintenance: Iterable[Window], lo: datetime, hi: datetime) -> list[Span]:
-    """The spans that consume budget inside [lo, hi]: impact union minus maintenance."""
-    impact = union(s for s in (clip(w, lo, hi) for w in impacts) if s)
-    holes = union(s for s in (clip(w, lo, hi) for w in maintenance if w.end is not None) if s)
-    return subtract(impact, holes)
-
-
-# --- Results ----------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ImpactLine:
     """One impact window's share of the period: its own minutes and what it added."""
@@ -281,7 +162,7 @@ def compute_budget(
     multi-window burn rates; without it (the bulk recompute) only the totals are worked out.
     """
     target = check_target(target)
-    at = _utc(at)
+    at = as_utc(at)
     start, end = period_bounds(period, at, tz)
     impacts = list(impacts)
     maintenance = [w for w in maintenance if w.end is not None]
@@ -313,7 +194,7 @@ def _impact_lines(impacts, maintenance, start, at) -> list[ImpactLine]:
     holes = union(s for s in (clip(w, start, at) for w in maintenance) if s)
     covered: list[Span] = []
     lines = []
-    for window in sorted(impacts, key=lambda w: (_utc(w.start), w.ref)):
+    for window in sorted(impacts, key=lambda w: (as_utc(w.start), w.ref)):
         span = clip(window, start, at)
         own = subtract([span], holes) if span else []
         new = subtract(own, covered)
@@ -326,7 +207,7 @@ def _impact_lines(impacts, maintenance, start, at) -> list[ImpactLine]:
 def _maintenance_lines(impacts, maintenance, start, end, at) -> list[MaintenanceLine]:
     impact = union(s for s in (clip(w, start, at) for w in impacts) if s)
     lines = []
-    for window in sorted(maintenance, key=lambda w: _utc(w.start)):
+    for window in sorted(maintenance, key=lambda w: as_utc(w.start)):
         in_period = clip(window, start, end)
         if in_period is None:
             continue
@@ -341,7 +222,7 @@ def _maintenance_lines(impacts, maintenance, start, end, at) -> list[Maintenance
 def burn_windows(*, target: Decimal, at: datetime, impacts: Iterable[Window], maintenance: Iterable[Window]) -> list[BurnWindow]:
     """Burn rate over each look-back window (1 h, 6 h, 3 d), against its alert threshold."""
     target = check_target(target)
-    at = _utc(at)
+    at = as_utc(at)
     impacts, maintenance = list(impacts), list(maintenance)
     allowed_fraction = (HUNDRED - target) / HUNDRED
     result = []
@@ -368,34 +249,3 @@ def consumption_curve(budget: Budget, impacts: Iterable[Window], maintenance: It
     if points[-1][0] < budget.at:
         points.append((budget.at, minutes(consumed)))
     return points
-
-
-# --- Teams ------------------------------------------------------------------------------------
-# A team's slug is its address (API, `?team=` filters, tools): unique, and said so in words.
-# "add" is the address of the page that creates a team (/sla/teams/add/).
-RESERVED_TEAM_SLUGS = frozenset({"add"})
-
-
-def team_slug_taken(slug: str) -> str:
-    return f"A team with the slug \"{slug}\" already exists: choose another slug."
-
-
-def team_slug_problem(slug: str, *, taken: bool) -> str | None:
-    """Why `slug` cannot be a team's slug (None when it can)."""
-    if slug in RESERVED_TEAM_SLUGS:
-        return f"\"{slug}\" is reserved (a page of the portal): choose another slug."
-    if taken:
-        return team_slug_taken(slug)
-    return None
-
-
-def team_changed_fields(current: dict, wanted: dict) -> list[str]:
-    """The names of the fields whose wanted value differs from the current one (members as sets)."""
-    changed = []
-    for name, value in wanted.items():
-        old = current.get(name)
-        if name == "members":
-            old, value = set(old or ()), set(value or ())
-        if old != value:
-            changed.append(name)
-    return changed
