@@ -26,7 +26,7 @@ def bench_client(username: str = "bench") -> Client:
     from django.contrib.auth import get_user_model
 
     client = Client()
-    client.force_login(get_user_model().objects.get(username=username), backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(get_user_model().objects.get(username=username), backend="accounts.backends.LocalPasswordBackend")
     return client
 
 

@@ -10,8 +10,9 @@ from .roles import is_read_only
 security_log = logging.getLogger("portal.security")
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
-# Paths a read-only user may still POST to: signing out, and the login form.
-READ_ONLY_ALLOWED_POSTS = ("/accounts/logout/", "/accounts/login/")
+# Paths a read-only user may still POST to: signing out, the login form, and their own
+# profile (their e-mail and Slack link are not delivery data).
+READ_ONLY_ALLOWED_POSTS = ("/accounts/logout/", "/accounts/login/", "/accounts/profile/")
 # The API authenticates by token inside DRF (request.user is anonymous here) and answers
 # 401/403 as JSON through its own permission classes, so both middlewares leave it alone.
 API_PREFIX = "/api/"

@@ -61,6 +61,9 @@ INSTALLED_APPS = [
     "deployments",
     "incidents",
     "insights",
+    # Integrations (issue 15): single sign-on, profile and API identity; Slack.
+    "accounts",
+    "slack_integration",  # not "slack": slack-sdk installs a package of that name
 ]
 
 MIDDLEWARE = [
@@ -133,11 +136,28 @@ BUDGET_PANEL_CACHE_SECONDS = env.int("BUDGET_PANEL_CACHE_SECONDS", default=60)
 # --- Auth, sessions and login rate limiting ---------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # must be first: it refuses locked-out logins
-    "django.contrib.auth.backends.ModelBackend",
+    "accounts.backends.LocalPasswordBackend",  # Django's passwords, as LOCAL_LOGIN allows
+    "accounts.backends.PortalOIDCBackend",  # single sign-on; does nothing unless OIDC_* is set
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
+# Single sign-on (accounts/, docs/integrations.md): on when the issuer, client id and secret
+# are set; the endpoints come from <OIDC_ISSUER>/.well-known/openid-configuration.
+OIDC_ISSUER = env.str("OIDC_ISSUER", default="")
+OIDC_CLIENT_ID = env.str("OIDC_CLIENT_ID", default="")
+OIDC_CLIENT_SECRET = env.str("OIDC_CLIENT_SECRET", default="")
+OIDC_SCOPES = env.str("OIDC_SCOPES", default="openid email profile")
+OIDC_ROLE_CLAIM = env.str("OIDC_ROLE_CLAIM", default="groups")
+OIDC_ROLE_MAP = env.str("OIDC_ROLE_MAP", default="")  # idp-group=portal_role,...
+OIDC_PROVIDER_NAME = env.str("OIDC_PROVIDER_NAME", default="single sign-on")
+OIDC_SIGN_ALGO = env.str("OIDC_SIGN_ALGO", default="RS256")
+OIDC_TIMEOUT = env.float("OIDC_TIMEOUT", default=10.0)
+# false: no password form; only superusers (break-glass) may still use a password (?local=1).
+LOCAL_LOGIN = env.bool("LOCAL_LOGIN", default=True)
+# mozilla-django-oidc's own knobs: PKCE, client_secret_basic at the token endpoint.
+OIDC_USE_PKCE = True
+OIDC_TOKEN_USE_BASIC_AUTH = True
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -201,6 +221,12 @@ WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)
 # (delivery_portal/outbound.py): e.g. "prometheus.internal,10.20.0.0/16".
 OUTBOUND_ALLOWED_HOSTS = env.list("OUTBOUND_ALLOWED_HOSTS", default=[])
 
+# Slack (slack_integration/, docs/integrations.md): slash commands and buttons are verified with the
+# signing secret; the bot token is only needed for the reject button's comment dialog.
+SLACK_SIGNING_SECRET = env.str("SLACK_SIGNING_SECRET", default="")
+SLACK_BOT_TOKEN = env.str("SLACK_BOT_TOKEN", default="")
+SLACK_API_URL = env.str("SLACK_API_URL", default="https://slack.com/api/")
+
 # --- Celery -----------------------------------------------------------------------------
 # The embedded default is kombu's filesystem transport: no broker server needed.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
@@ -262,6 +288,7 @@ OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=7)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.BearerTokenAuthentication",  # Authorization: Bearer <key>
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [

@@ -2,13 +2,17 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from accounts import views as accounts_views
 from insights import views as insights_views
 
 from . import views
 
 urlpatterns = [
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/login/", accounts_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("accounts.urls")),
+    path("oidc/", include("accounts.oidc_urls")),
+    path("integrations/slack/", include("slack_integration.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("delivery_portal.api.urls")),
     path("system/", views.system_status, name="system"),

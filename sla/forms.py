@@ -83,6 +83,9 @@ class TeamForm(forms.ModelForm):
     edit_version = concurrency.version_form_field()
     webhook_url = forms.URLField(required=False, max_length=200, assume_scheme="https", label="Webhook URL",
                                  help_text=Team._meta.get_field("webhook_url").help_text)
+    # Checked by the model's validator (delivery_portal.outbound.validate_url) when the form is.
+    slack_webhook_url = forms.URLField(required=False, max_length=200, assume_scheme="https", label="Slack webhook URL",
+                                       help_text=Team._meta.get_field("slack_webhook_url").help_text)
     members = forms.ModelMultipleChoiceField(
         queryset=active_users(), required=False, widget=QuickSelectMultiple(attrs={"size": 6}),
         help_text="Told about incidents on the team's services. Ctrl/Cmd-click to choose several.",
@@ -90,7 +93,7 @@ class TeamForm(forms.ModelForm):
 
     class Meta:
         model = Team
-        fields = ["slug", "name", "email", "webhook_url", "members"]
+        fields = ["slug", "name", "email", "webhook_url", "slack_webhook_url", "members"]
         labels = {"email": "E-mail"}
         help_texts = {"slug": "Letters, digits, hyphens: the team's address (API, SLA filter)."}
 

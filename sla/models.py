@@ -9,6 +9,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from delivery_portal import concurrency
+from delivery_portal.outbound import validate_url
 
 
 class Team(models.Model):
@@ -16,11 +17,17 @@ class Team(models.Model):
     name = models.CharField(max_length=100)
     email = models.EmailField(blank=True, help_text="Where freeze and incident notices for the team go.")
     webhook_url = models.URLField(blank=True, help_text="The team's own hook (chat, pipeline), told about its services.")
+    slack_webhook_url = models.URLField(
+        blank=True, validators=[validate_url],
+        help_text="Slack incoming webhook of the team's channel: SEV-1/2 incidents, freezes, changes for the CAB, halted deployments.",
+    )
     members = models.ManyToManyField("auth.User", blank=True, related_name="teams")
     # Optimistic concurrency (delivery_portal.concurrency): every edit of the team bumps it.
     edit_version = concurrency.version_field()
-    # Membership changes are audited too (who is told about the team's services).
-    history = HistoricalRecords(m2m_fields=[members], excluded_fields=[concurrency.VERSION_FIELD])
+    # Membership changes are audited too (who is told about the team's services). The Slack
+    # webhook URL is a secret (it alone lets anyone post in the channel): its changes are
+    # recorded by name in the record's reason, never its value, since every role reads history.
+    history = HistoricalRecords(m2m_fields=[members], excluded_fields=[concurrency.VERSION_FIELD, "slack_webhook_url"])
 
     class Meta:
         ordering = ["name"]

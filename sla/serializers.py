@@ -1,6 +1,9 @@
+from urllib.parse import urlsplit
+
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+from delivery_portal import roles
 from delivery_portal.api.fields import IsoDateTimeField
 from delivery_portal.api.serializers import PortalModelSerializer
 
@@ -106,9 +109,18 @@ class TeamSerializer(PortalModelSerializer):
 
     class Meta:
         model = Team
-        fields = ["slug", "name", "email", "webhook_url", "members", "services_count", "edit_version"]
+        fields = ["slug", "name", "email", "webhook_url", "slack_webhook_url", "members", "services_count", "edit_version"]
         read_only_fields = ["services_count", "edit_version"]
 
     def get_services_count(self, team) -> int:
         counted = getattr(team, "services_count", None)
         return counted if counted is not None else team.services.count()
+
+    def to_representation(self, team):
+        data = super().to_representation(team)
+        request = self.context.get("request")
+        if data.get("slack_webhook_url") and not (request and roles.has_role(request.user, roles.DELIVERY_MANAGER)):
+            # A Slack webhook URL is the key to post in the channel: only managers (who set it) read it.
+            parts = urlsplit(data["slack_webhook_url"])
+            data["slack_webhook_url"] = f"{parts.scheme}://{parts.hostname}/…"
+        return data

@@ -3,7 +3,8 @@
 from django.apps import apps
 from django.contrib import admin
 
-OUR_APPS = {"delivery_portal", "sla", "incidents", "changes", "releases", "deployments", "insights"}
+OUR_APPS = {"delivery_portal", "sla", "incidents", "changes", "releases", "deployments", "insights", "accounts",
+            "slack_integration"}
 
 
 def test_every_model_is_registered_in_the_admin():

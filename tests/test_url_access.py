@@ -26,13 +26,17 @@ ACCESS_MODULES = [
     "releases.tests.access",
     "deployments.tests.access",
     "insights.tests.access",
+    "accounts.tests.access",
 ]
 ROLES = ["manager", "cab1", "oncall", "viewer"]
 ROLE_GROUP = {"manager": "delivery_manager", "cab1": "cab_member", "oncall": "on_call", "viewer": "viewer"}
 # Not walked: Django's own admin (staff-only, tested below), auth pages, the static
 # schema/docs views (checked in test_api_base), format-suffix duplicates of API routes.
 SKIP_PREFIXES = ("admin:",)
-PUBLIC = {"login", "logout", "healthz"}
+# Single sign-on's redirect and return, and Slack's endpoints (signed by Slack, tested in
+# accounts/tests and slack_integration/tests) take no session.
+PUBLIC = {"login", "logout", "healthz", "oidc_authentication_init", "oidc_authentication_callback",
+          "slack:commands", "slack:interactions"}
 
 
 def _walk(patterns, namespace="", prefix=""):

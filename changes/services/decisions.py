@@ -10,6 +10,7 @@ from delivery_portal import roles
 from delivery_portal.audit import save_with_history
 from delivery_portal.errors import ProcessError
 from delivery_portal.notifications import notify
+from slack_integration import notify as slack_notify
 
 from ..domain.approval import Vote, approval_outcome, decision_problems
 from ..domain.submission import rollback_problem, submission_problems
@@ -61,6 +62,7 @@ def change_submit(*, change, user, at=None) -> ChangeRequest:
             url=change_url(change),
             payload={"reference": change.reference, "change_type": change.change_type},
         )
+        slack_notify.change_awaiting_approval(change)
     return change
 
 

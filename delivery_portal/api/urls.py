@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("releases.api_urls")),
     path("", include("deployments.api_urls")),
     path("", include("insights.api_urls")),
+    path("", include("accounts.api_urls")),
 ]

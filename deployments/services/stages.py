@@ -13,6 +13,7 @@ from django.urls import reverse
 from delivery_portal.notifications import notify
 from delivery_portal.outbox import enqueue
 from delivery_portal.strategy_guide import Strategy
+from slack_integration import notify as slack_notify
 
 from .. import domain
 from ..models import DeploymentState, GateEvaluation, StageState, TrafficShift
@@ -172,6 +173,7 @@ def rollout_halt(deployment, *, action, reason, at, actor=None, stage=None):
             enqueue(SHIFT_TASK, shift_id=shift.pk)
     words = {"breach": "was halted by a gate and rolled back", "rollback": "was rolled back", "fail": "failed"}
     rollout_notify(deployment, f"deployment.{deployment.state}", f"{deployment} {words.get(action, action)}: {reason}")
+    slack_notify.deployment_halted(deployment)
 
 
 def rollout_notify(deployment, event, subject):

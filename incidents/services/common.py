@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from delivery_portal.audit import save_with_history
 from delivery_portal.notifications import notify
+from slack_integration import notify as slack_notify
 from sla.services.impact import impact_window_sync
 
 from ..markdown import sanitised_html
@@ -86,6 +87,7 @@ def notify_stakeholders(incident: Incident, *, event: str, subject: str, body: s
         url=incident_url(incident),
         payload=_payload(incident),
     )
+    slack_notify.incident_event(incident, event, note=body if event == "incident.resolved" else "")
 
 
 def lock(incident: Incident) -> Incident:

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from delivery_portal.notifications import notify
+from slack_integration import notify as slack_notify
 
 from .. import domain
 from ..models import Incident, ReminderLedger
@@ -51,6 +52,7 @@ def remind_overdue_status_updates(*, at: datetime | None = None) -> int:
                 url=incident_url(incident),
                 payload={"reference": incident.reference, "due_at": slot.isoformat()},
             )
+            slack_notify.status_update_overdue(incident, due_at=slot)
             sent += 1
     return sent
 

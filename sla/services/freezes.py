@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from delivery_portal.errors import ProcessError
 from delivery_portal.notifications import notify
+from slack_integration import notify as slack_notify
 
 from ..models import Freeze, Service
 from .common import require_manager
@@ -44,6 +45,7 @@ def start_freeze(service: Service, *, cause: str, reason: str, at: datetime, by=
         body=f"Deployments to {service.name} are frozen (only critical ones go ahead), started by {who}: {reason}",
         payload={"cause": cause, "reason": reason, "started_at": at.isoformat(), "by": by.username if by else None},
     )
+    slack_notify.freeze_changed(freeze, imposed=True)
     return freeze
 
 
@@ -63,6 +65,7 @@ def end_freeze(freeze: Freeze, *, reason: str, at: datetime, by=None) -> Freeze:
         body=f"Deployments to {service.name} may go ahead again, freeze lifted by {who}: {reason}",
         payload={"cause": freeze.cause, "reason": reason, "ended_at": at.isoformat(), "by": by.username if by else None},
     )
+    slack_notify.freeze_changed(freeze, imposed=False)
     return freeze
 
 

@@ -10,7 +10,7 @@ from ..domain import team_rules
 from ..models import Team
 from .common import require_manager
 
-TEAM_FIELDS = ("slug", "name", "email", "webhook_url")
+TEAM_FIELDS = ("slug", "name", "email", "webhook_url", "slack_webhook_url")
 
 
 def _team_clean(team: Team) -> None:

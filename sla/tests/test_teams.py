@@ -155,7 +155,7 @@ def test_api_lists_and_reads_teams_with_an_etag(api_for, web):
     listed = api.get("/api/v1/teams/")
     assert listed.status_code == 200
     row = next(r for r in listed.json()["results"] if r["slug"] == "web")
-    assert row == {"slug": "web", "name": "Web", "email": "web@example.com", "webhook_url": "", "members": [],
+    assert row == {"slug": "web", "name": "Web", "email": "web@example.com", "webhook_url": "", "slack_webhook_url": "", "members": [],
                    "services_count": 2, "edit_version": 1}
     one = api.get("/api/v1/teams/web/")
     assert one.status_code == 200 and one["ETag"] == f'"sla.team-{web.pk}-v1"'
